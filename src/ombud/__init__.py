@@ -1,0 +1,1 @@
+"""Ombud: confidential misconduct reporting and case management."""

@@ -1,0 +1,1 @@
+"""The hash-chained audit log: every service writes here in its own transaction."""

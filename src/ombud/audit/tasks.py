@@ -1,0 +1,41 @@
+"""Background jobs of the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from ombud.audit.models import AuditCheckpoint, chain_time
+
+
+@task()
+def mail_daily_checkpoint(checkpoint_id: int) -> int:
+    """E-mail the daily checkpoint to every auditor, so copies exist off the server."""
+    from ombud.directory.selectors import users_with_role
+
+    checkpoint = AuditCheckpoint.objects.get(pk=checkpoint_id)
+    subject = _("Ombud audit checkpoint for %(day)s") % {"day": checkpoint.day}
+    body = _(
+        "Keep this message. It lets you prove later that the audit log was not rewritten.\n\n"
+        "Organisation: %(org)s\n"
+        "Entry: %(seq)s\n"
+        "Entry hash: %(hash)s\n"
+        "Signed at: %(at)s\n"
+        "Server public key: %(key)s\n"
+        "Signature: %(signature)s\n\n"
+        "To check: ombud audit verify --expect %(seq)s:%(hash)s\n"
+    ) % {
+        "org": settings.OMBUD_ORGANISATION_NAME,
+        "seq": checkpoint.seq,
+        "hash": checkpoint.entry_hash,
+        "at": chain_time(checkpoint.at),
+        "key": checkpoint.public_key,
+        "signature": checkpoint.signature,
+    }
+    sent = 0
+    for user in users_with_role("auditor"):
+        if user.email:
+            sent += send_mail(subject, body, None, [user.email])
+    return sent

@@ -1,0 +1,223 @@
+"""The ``ombud`` command: serve, demo, worker, directory import, audit verify, manage."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from ombud import config
+
+# Commands that manage migrations themselves: never migrate before them.
+_MIGRATION_COMMANDS = {"makemigrations", "migrate", "sqlmigrate", "showmigrations",
+                       "squashmigrations", "help"}
+STOP_GRACE_SECONDS = 20
+
+
+def _fail(message: str, status: int) -> int:
+    sys.stderr.write(f"ombud: {message}\n")
+    return status
+
+
+def _setup(*, migrate: bool = True) -> None:
+    """Check the configuration, start Django and bring the database up to date."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombud.settings")
+    try:
+        config.load()
+    except config.ConfigError as error:
+        sys.stderr.write(f"ombud: configuration error: {error}\n")
+        raise SystemExit(2) from None
+    import django
+    from django.core.management import call_command
+    from django.db import DatabaseError
+
+    django.setup()
+    if migrate:
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+        except DatabaseError as error:
+            raise SystemExit(_fail(f"cannot prepare the database: {error}", 1)) from None
+
+
+def _call(command: str, *args: str, **options: object) -> int:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(command, *args, **options)
+    except CommandError as error:
+        return _fail(str(error), error.returncode)
+    return 0
+
+
+def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
+    web = [
+        sys.executable, "-m", "gunicorn", "ombud.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--worker-class", "gthread", "--workers", "2", "--threads", "4",
+        "--graceful-timeout", "10", "--timeout", "60",
+        # No access log: it would record every reporter's address.
+        "--error-logfile", "-", "--log-level", "warning",
+    ]
+    worker = [sys.executable, "-m", "ombud.cli", "worker"]
+    # A session of their own: a Ctrl-C on the terminal reaches only this
+    # supervisor, which then stops both children in order.
+    return {
+        "web server": subprocess.Popen(web, start_new_session=True),
+        "background worker": subprocess.Popen(worker, start_new_session=True),
+    }
+
+
+def _supervise(host: str, port: int) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    children = _children(host, port)
+    failed: str | None = None
+    while not stop.is_set():
+        for name, child in children.items():
+            if child.poll() is not None:
+                failed = f"the {name} stopped unexpectedly (exit status {child.returncode})"
+                stop.set()
+                break
+        stop.wait(0.5)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for name, child in children.items():
+        try:
+            child.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            sys.stderr.write(f"ombud: the {name} did not stop in time; killing it\n")
+            child.kill()
+            child.wait()
+    if failed:
+        return _fail(f"{failed}; stopped Ombud", 1)
+    sys.stderr.write("ombud: stopped\n")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup()
+    sys.stdout.write(f"Ombud is running on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
+    sys.stdout.flush()
+    return _supervise(args.host, args.port)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if os.environ.get("OMBUD_ENV") == "production":
+        return _fail("the demo organisation cannot be loaded when OMBUD_ENV=production", 2)
+    os.environ.setdefault("OMBUD_ORGANISATION_NAME", "Quillfern Group (demo)")
+    _setup()
+    from ombud.directory.demo import DEMO_PASSWORD, demo_load
+
+    sign_ins = demo_load()
+    url = f"http://{args.host}:{args.port}/"
+    lines = [
+        "Demo organisation: Quillfern Group, 60 invented people.",
+        f"Open {url} and sign in at {url}accounts/login/",
+        f"Every demo account's password is: {DEMO_PASSWORD}",
+        "",
+        f"  {'user name':<26} {'name':<24} roles",
+    ]
+    lines += [f"  {s.username:<26} {s.name:<24} {', '.join(s.roles)}" for s in sign_ins]
+    lines += ["", "Every other demo employee signs in as first.last (e.g. elsa.brightwater).", ""]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    return _supervise(args.host, args.port)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _setup()
+    options: dict[str, object] = {"interval": args.interval}
+    if args.once:
+        options["once"] = True
+    return _call("ombud_worker", **options)
+
+
+def cmd_directory_import(args: argparse.Namespace) -> int:
+    _setup()
+    return _call("directory_import", str(args.file), deactivate_missing=args.deactivate_missing)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    _setup()
+    options: dict[str, object] = {"expect": args.expect}
+    if args.public_key:
+        options["public_key"] = args.public_key
+    return _call("audit_verify", **options)
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    rest = list(args.rest)
+    _setup(migrate=bool(rest) and rest[0] not in _MIGRATION_COMMANDS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["ombud manage", *rest])
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ombud", description="Ombud: confidential misconduct reporting and case management."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for name, handler, text in [
+        ("serve", cmd_serve, "run the web app and the background worker"),
+        ("demo", cmd_demo, "load the invented demo organisation, then serve"),
+    ]:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--port", type=int, default=8000)
+        sub.set_defaults(handler=handler)
+
+    worker = commands.add_parser("worker", help="run the background worker alone")
+    worker.add_argument("--interval", type=float, default=5.0)
+    worker.add_argument("--once", action="store_true", help="one round of work, then exit")
+    worker.set_defaults(handler=cmd_worker)
+
+    directory = commands.add_parser("directory", help="the organisation's directory")
+    directory_commands = directory.add_subparsers(dest="directory_command", required=True)
+    importing = directory_commands.add_parser("import", help="import people from a CSV file")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--deactivate-missing", action="store_true",
+                           help="the file is a full snapshot: people missing from it leave")
+    importing.set_defaults(handler=cmd_directory_import)
+
+    audit = commands.add_parser("audit", help="the hash-chained audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="recompute the chain and checkpoints")
+    verify.add_argument("--expect", action="append", default=[], metavar="ENTRY:HASH",
+                        help="a checkpoint hash kept elsewhere (the daily e-mail); repeatable")
+    verify.add_argument("--public-key", metavar="HEX", help="the checkpoint key you recorded")
+    verify.set_defaults(handler=cmd_audit_verify)
+
+    manage = commands.add_parser("manage", help="Django's management commands",
+                                 add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

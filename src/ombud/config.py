@@ -1,0 +1,275 @@
+"""Ombud's configuration, read from the environment.
+
+Every variable may also be given as ``<NAME>_FILE``, the path of a file holding
+the value (for secrets mounted by an orchestrator). A bad value raises
+:class:`ConfigError` naming the variable; ``settings.py`` and the ``ombud``
+command turn it into one line on standard error and exit status 2.
+
+This module reads no Django settings, so it can run before Django starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import stat
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SECRET_KEY_FILE_NAME = "secret_key"
+AUDIT_KEY_FILE_NAME = "audit_signing.key"
+ENVIRONMENTS = ("development", "production")
+SMTP_SECURITY = ("none", "starttls", "tls")
+_HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ConfigError(Exception):
+    """A configuration variable is missing or wrong."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str
+    data_dir: Path
+    database: dict[str, object]
+    secret_key: str
+    allowed_hosts: list[str]
+    time_zone: str
+    country: str
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str = field(repr=False)
+    smtp_security: str
+    mail_from: str
+    audit_checkpoint_interval: int
+    audit_signing_key_file: Path
+    organisation_name: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def mail_configured(self) -> bool:
+        return self.smtp_host is not None
+
+
+def _read(environ: Mapping[str, str], name: str) -> str | None:
+    """The value of ``name``, or the content of the file ``name_FILE`` names."""
+    value = environ.get(name)
+    file_name = environ.get(f"{name}_FILE")
+    if value is not None and file_name is not None:
+        raise ConfigError(name, f"set either {name} or {name}_FILE, not both")
+    if file_name is not None:
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise ConfigError(f"{name}_FILE", f"cannot read {file_name!r}: {reason}") from exc
+    if value is not None:
+        return value.strip()
+    return None
+
+
+def _int(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = _read(environ, name)
+    if raw is None or raw == "":
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ConfigError(name, f"{raw!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ConfigError(name, f"{number} is out of range ({low} to {high})")
+    return number
+
+
+def _data_dir(environ: Mapping[str, str]) -> Path:
+    raw = _read(environ, "OMBUD_DATA_DIR") or "var"
+    path = Path(raw).expanduser().absolute()
+    if path.exists() and not path.is_dir():
+        raise ConfigError("OMBUD_DATA_DIR", f"{str(path)!r} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError("OMBUD_DATA_DIR", f"cannot create {str(path)!r}: {exc.strerror}") from exc
+    if not os.access(path, os.W_OK):
+        raise ConfigError("OMBUD_DATA_DIR", f"{str(path)!r} is not writable")
+    return path
+
+
+def _database(environ: Mapping[str, str], data_dir: Path) -> dict[str, object]:
+    import dj_database_url  # a small pure-Python parser, no Django settings needed
+
+    url = _read(environ, "DATABASE_URL")
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "ombud.sqlite3"),
+        }
+    scheme = url.split(":", 1)[0]
+    if scheme not in ("sqlite", "postgres", "postgresql", "pgsql"):
+        raise ConfigError(
+            "DATABASE_URL", f"scheme {scheme!r} is not supported (use postgresql:// or sqlite:///)"
+        )
+    try:
+        parsed = dict(dj_database_url.parse(url))
+    except ValueError as exc:
+        raise ConfigError("DATABASE_URL", f"cannot be parsed: {exc}") from exc
+    if scheme != "sqlite" and not parsed.get("NAME"):
+        raise ConfigError("DATABASE_URL", "names no database (add /DBNAME to the URL)")
+    if scheme == "sqlite" and not parsed.get("NAME"):
+        raise ConfigError("DATABASE_URL", "names no file (use sqlite:////absolute/path.sqlite3)")
+    return parsed
+
+
+def _owner_only(path: Path, variable: str) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            variable,
+            f"{str(path)!r} can be read by other users (mode {mode:o}); run chmod 600 on it",
+        )
+
+
+def _generated_secret(path: Path, variable: str, make: bytes) -> bytes:
+    """Read a secret kept in the data folder, creating it (mode 0600) on first use."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _owner_only(path, variable)
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(make)
+    return make
+
+
+def _secret_key(environ: Mapping[str, str], env: str, data_dir: Path) -> str:
+    key = _read(environ, "OMBUD_SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("OMBUD_SECRET_KEY", "is shorter than 32 characters")
+        return key
+    if env == "production":
+        raise ConfigError("OMBUD_SECRET_KEY", "is required when OMBUD_ENV=production")
+    path = data_dir / SECRET_KEY_FILE_NAME
+    value = _generated_secret(path, "OMBUD_SECRET_KEY", secrets.token_urlsafe(50).encode())
+    return value.decode().strip()
+
+
+def _allowed_hosts(environ: Mapping[str, str], env: str) -> list[str]:
+    raw = _read(environ, "OMBUD_ALLOWED_HOSTS")
+    if not raw:
+        if env == "production":
+            raise ConfigError(
+                "OMBUD_ALLOWED_HOSTS",
+                "is required when OMBUD_ENV=production (the host names Ombud answers to)",
+            )
+        return ["127.0.0.1", "localhost", "[::1]"]
+    hosts = [host.strip() for host in raw.split(",") if host.strip()]
+    for host in hosts:
+        if not _HOST_RE.match(host):
+            raise ConfigError("OMBUD_ALLOWED_HOSTS", f"{host!r} is not a host name")
+    return hosts
+
+
+def _time_zone(environ: Mapping[str, str]) -> str:
+    name = _read(environ, "OMBUD_TIME_ZONE") or "UTC"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "OMBUD_TIME_ZONE", f"{name!r} is not a known time zone (e.g. Europe/Dublin)"
+        ) from None
+    return name
+
+
+def _country(environ: Mapping[str, str]) -> str:
+    import holidays
+
+    code = (_read(environ, "OMBUD_COUNTRY") or "IE").upper()
+    if code not in holidays.list_supported_countries():
+        raise ConfigError(
+            "OMBUD_COUNTRY",
+            f"{code!r} is not a country code with known public holidays (ISO 3166, e.g. IE)",
+        )
+    return code
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_read(environ, name) or default).lower()
+    if value not in choices:
+        raise ConfigError(name, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def load(environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check the whole configuration; raise ConfigError on the first problem."""
+    environ = os.environ if environ is None else environ
+    env = _choice(environ, "OMBUD_ENV", ENVIRONMENTS, "development")
+    data_dir = _data_dir(environ)
+    database = _database(environ, data_dir)
+    secret_key = _secret_key(environ, env, data_dir)
+    allowed_hosts = _allowed_hosts(environ, env)
+    time_zone = _time_zone(environ)
+    country = _country(environ)
+
+    smtp_host = _read(environ, "OMBUD_SMTP_HOST") or None
+    smtp_security = _choice(environ, "OMBUD_SMTP_SECURITY", SMTP_SECURITY, "starttls")
+    default_port = {"none": 25, "starttls": 587, "tls": 465}[smtp_security]
+    smtp_port = _int(environ, "OMBUD_SMTP_PORT", default_port, 1, 65535)
+    mail_from = _read(environ, "OMBUD_MAIL_FROM") or "ombud@localhost"
+    if not _EMAIL_RE.match(mail_from):
+        raise ConfigError("OMBUD_MAIL_FROM", f"{mail_from!r} is not an e-mail address")
+
+    interval = _int(environ, "OMBUD_AUDIT_CHECKPOINT_INTERVAL", 1000, 1, 10_000_000)
+    audit_key_raw = _read(environ, "OMBUD_AUDIT_SIGNING_KEY_PATH")
+    audit_key = Path(audit_key_raw) if audit_key_raw else data_dir / AUDIT_KEY_FILE_NAME
+    organisation = _read(environ, "OMBUD_ORGANISATION_NAME") or "Ombud"
+    loaded = Config(
+        env=env,
+        data_dir=data_dir,
+        database=database,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts,
+        time_zone=time_zone,
+        country=country,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_user=_read(environ, "OMBUD_SMTP_USER") or "",
+        smtp_password=_read(environ, "OMBUD_SMTP_PASSWORD") or "",
+        smtp_security=smtp_security,
+        mail_from=mail_from,
+        audit_checkpoint_interval=interval,
+        audit_signing_key_file=audit_key,
+        organisation_name=organisation,
+    )
+    audit_signing_seed(loaded)  # create it now, or stop now if it is damaged
+    return loaded
+
+
+def audit_signing_seed(config: Config) -> bytes:
+    """The 32-byte seed of the server's Ed25519 audit key, created on first use (mode 0600)."""
+    path = config.audit_signing_key_file
+    variable = "OMBUD_AUDIT_SIGNING_KEY_PATH"
+    try:
+        raw = _generated_secret(path, variable, secrets.token_hex(32).encode())
+    except OSError as exc:
+        raise ConfigError(variable, f"cannot use {str(path)!r}: {exc.strerror}") from exc
+    try:
+        seed = bytes.fromhex(raw.decode().strip())
+    except ValueError:
+        seed = b""
+    if len(seed) != 32:
+        raise ConfigError(variable, f"{str(path)!r} does not hold 64 hexadecimal characters")
+    return seed

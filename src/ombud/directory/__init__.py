@@ -1,0 +1,1 @@
+"""The organisation: people, units, reporting lines, accounts and staff roles."""

@@ -1,0 +1,135 @@
+"""Django admin for the directory and staff roles, open to administrators only.
+
+Changes made here go through the directory services, so each is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from ombud.audit.services import audit_record
+from ombud.directory import roles
+from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
+from ombud.directory.selectors import user_has_role
+from ombud.directory.services import person_save
+
+
+class OmbudAdminSite(admin.AdminSite):
+    site_header = _("Ombud administration")
+    site_title = _("Ombud administration")
+    index_title = _("Directory and roles")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(user.is_active and user.is_authenticated
+                    and user_has_role(user=user, role=roles.ADMINISTRATOR))  # type: ignore[arg-type]
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # One sign-in page for everyone; the admin's own form would require is_staff.
+        target = request.GET.get("next", reverse("admin:index"))
+        return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': target})}")
+
+
+admin_site = OmbudAdminSite(name="admin")
+
+
+class AdministratorsOnly(admin.ModelAdmin):
+    """Administrators may view, add and change; nothing is ever deleted here."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Unit, site=admin_site)
+class UnitAdmin(AdministratorsOnly):
+    list_display = ["path", "parent"]
+    search_fields = ["path"]
+    readonly_fields = ["path"]
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: ModelForm, change: bool) -> None:
+        obj.path = f"{obj.parent.path}/{obj.name}" if obj.parent else obj.name
+        obj.save()
+        audit_record(actor=request.user, action="directory.unit.saved", obj=obj,  # type: ignore[arg-type]
+                     details={"path": obj.path, "fields": sorted(form.changed_data)})
+
+
+@admin.register(Person, site=admin_site)
+class PersonAdmin(AdministratorsOnly):
+    list_display = ["employee_id", "name", "unit", "manager", "title", "is_executive", "is_active"]
+    list_filter = ["is_active", "is_executive", "unit"]
+    search_fields = ["employee_id", "name", "email"]
+    autocomplete_fields = ["manager", "unit"]
+    list_select_related = ["unit", "manager"]
+
+    def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
+        person_save(actor=request.user, person=obj, changed=list(form.changed_data))  # type: ignore[arg-type]
+
+
+@admin.register(StaffRole, site=admin_site)
+class StaffRoleAdmin(AdministratorsOnly):
+    list_display = ["name", "code"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(RoleAssignment, site=admin_site)
+class RoleAssignmentAdmin(AdministratorsOnly):
+    list_display = ["user", "role", "granted_at"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request: HttpRequest, obj: RoleAssignment, form: ModelForm,
+                   change: bool) -> None:
+        obj.save()
+        audit_record(actor=request.user, action="directory.role.granted", obj=obj.user,  # type: ignore[arg-type]
+                     details={"role": obj.role.code, "username": obj.user.get_username()})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+        audit_record(actor=request.user, action="directory.role.revoked", obj=obj.user,  # type: ignore[arg-type]
+                     details={"role": obj.role.code, "username": obj.user.get_username()})
+        obj.delete()
+
+
+@admin.register(User, site=admin_site)
+class OmbudUserAdmin(AdministratorsOnly, UserAdmin):  # type: ignore[misc]
+    list_display = ["username", "email", "person", "is_active", "last_login"]
+    list_filter = ["is_active"]
+    autocomplete_fields = ["person"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Person"), {"fields": ["person", "first_name", "last_name", "email"]}),
+        (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        obj.save()
+        audit_record(actor=request.user,  # type: ignore[arg-type]
+                     action="directory.user.saved" if change else "directory.user.created",
+                     obj=obj, details={"username": obj.get_username(),
+                                       "fields": sorted(form.changed_data)})

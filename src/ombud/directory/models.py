@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.Model):
+    """A unit of the organisation; units form a tree (``Retail/Grocery``)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("path"), max_length=500, unique=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("unit")
+
+    def __str__(self) -> str:
+        return self.path
+
+
+class Person(models.Model):
+    """Someone in the organisation's directory. Never deleted: leavers become inactive."""
+
+    employee_id = models.CharField(_("employee id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    other_names = models.JSONField(
+        _("other names"), default=list, blank=True,
+        help_text=_("Other spellings, such as the name in another script."),
+    )
+    email = models.EmailField(_("work e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="direct_reports"
+    )
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    grade = models.CharField(_("grade"), max_length=40, blank=True)
+    is_executive = models.BooleanField(_("executive"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "employee_id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.employee_id})"
+
+
+class User(AbstractUser):
+    """A sign-in. Staff and employees alike; a person in the directory may have one."""
+
+    person = models.OneToOneField(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    )
+
+    def display_name(self) -> str:
+        if self.person_id and self.person:
+            return self.person.name
+        return self.get_full_name() or self.get_username()
+
+
+class StaffRole(models.Model):
+    """A role staff can hold: handler, investigator, a level of the escalation
+    ladder, board committee, escrow officer, auditor, administrator."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("staff role")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    role = models.ForeignKey(StaffRole, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["role", "user"], name="one_assignment_per_role")
+        ]
+        verbose_name = _("role assignment")
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"

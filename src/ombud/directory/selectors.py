@@ -1,0 +1,62 @@
+"""Reading the directory."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from ombud.directory.models import Person, Unit, User
+
+# Far deeper than any real organisation; stops a corrupt row from looping forever.
+MAX_CHAIN_DEPTH = 200
+
+
+def person_management_chain(*, person: Person) -> list[Person]:
+    """Everyone above ``person``: the manager, the manager's manager, up to the top."""
+    table = Person._meta.db_table
+    sql = f"""
+        WITH RECURSIVE chain(id, manager_id, depth) AS (
+            SELECT id, manager_id, 0 FROM {table} WHERE id = %s
+            UNION ALL
+            SELECT p.id, p.manager_id, c.depth + 1
+            FROM {table} p JOIN chain c ON p.id = c.manager_id
+            WHERE c.depth < %s
+        )
+        SELECT id, depth FROM chain WHERE depth > 0 ORDER BY depth
+    """  # noqa: S608 - the table name is ours, the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, MAX_CHAIN_DEPTH])
+        ids = [row[0] for row in cursor.fetchall()]
+    people = Person.objects.in_bulk(ids)
+    chain: list[Person] = []
+    for pk in ids:
+        if pk == person.pk or people[pk] in chain:
+            break  # a cycle; writes refuse them, but never loop on one
+        chain.append(people[pk])
+    return chain
+
+
+def person_direct_reports(*, person: Person) -> QuerySet[Person]:
+    return Person.objects.filter(manager=person)
+
+
+def unit_members(*, unit: Unit, include_subunits: bool = True) -> QuerySet[Person]:
+    if not include_subunits:
+        return Person.objects.filter(unit=unit)
+    return Person.objects.filter(unit__path__startswith=unit.path + "/") | Person.objects.filter(
+        unit=unit
+    )
+
+
+def user_roles(*, user: User) -> set[str]:
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    return set(user.role_assignments.values_list("role__code", flat=True))
+
+
+def user_has_role(*, user: User, role: str) -> bool:
+    return role in user_roles(user=user)
+
+
+def users_with_role(role: str) -> QuerySet[User]:
+    return User.objects.filter(is_active=True, role_assignments__role__code=role).distinct()

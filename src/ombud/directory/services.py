@@ -1,0 +1,125 @@
+"""Changing the directory. Every function records its audit entry in its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ombud.audit.services import audit_record
+from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
+from ombud.directory.selectors import person_management_chain
+
+# Fields whose change is worth naming old and new in the log (conflict checks use them).
+_WATCHED = ("manager", "is_executive", "is_active", "unit")
+
+
+def _manager_would_cycle(person: Person, manager: Person | None) -> bool:
+    if manager is None or person.pk is None:
+        return False
+    if manager.pk == person.pk:
+        return True
+    return any(boss.pk == person.pk for boss in person_management_chain(person=manager))
+
+
+def _watched_value(person: Person, field: str) -> Any:
+    if field == "manager":
+        return person.manager.employee_id if person.manager_id and person.manager else None
+    if field == "unit":
+        return person.unit.path if person.unit_id and person.unit else None
+    return getattr(person, field)
+
+
+def unit_ensure(*, actor: User | str, path: str) -> Unit:
+    """The unit at ``path`` (``Retail/Grocery``), creating it and its parents as needed."""
+    parent: Unit | None = None
+    built: list[str] = []
+    for name in path.split("/"):
+        built.append(name)
+        unit, created = Unit.objects.get_or_create(
+            path="/".join(built), defaults={"name": name, "parent": parent}
+        )
+        if created:
+            audit_record(actor=actor, action="directory.unit.created", obj=unit,
+                         details={"path": unit.path})
+        parent = unit
+    assert parent is not None
+    return parent
+
+
+@transaction.atomic
+def person_save(*, actor: User | str, person: Person, changed: list[str] | None = None) -> Person:
+    """Create or update ``person``; refuse a manager that would make a cycle."""
+    if _manager_would_cycle(person, person.manager):
+        raise ValidationError(
+            {"manager": _("%(manager)s reports to %(person)s, directly or not: that is a cycle.")
+             % {"manager": person.manager, "person": person.name}}
+        )
+    creating = person.pk is None
+    before: dict[str, Any] = {}
+    if not creating:
+        stored = Person.objects.select_related("manager", "unit").get(pk=person.pk)
+        before = {field: _watched_value(stored, field) for field in _WATCHED}
+    person.save()
+    details: dict[str, Any] = {"employee_id": person.employee_id}
+    if creating:
+        audit_record(actor=actor, action="directory.person.created", obj=person, details=details)
+        return person
+    if changed is not None:
+        details["fields"] = sorted(changed)
+    for field in _WATCHED:
+        after = _watched_value(person, field)
+        if before[field] != after:
+            details[field] = {"from": before[field], "to": after}
+    audit_record(actor=actor, action="directory.person.updated", obj=person, details=details)
+    return person
+
+
+@transaction.atomic
+def person_deactivate(*, actor: User | str, person: Person) -> Person:
+    """A leaver: inactive in the directory, and their sign-in stops working."""
+    person.is_active = False
+    person.save(update_fields=["is_active", "updated_at"])
+    User.objects.filter(person=person).update(is_active=False)
+    audit_record(actor=actor, action="directory.person.deactivated", obj=person,
+                 details={"employee_id": person.employee_id})
+    return person
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User | str, username: str, password: str | None, person: Person | None = None,
+    email: str = "",
+) -> User:
+    user = User(username=username, person=person, email=email or (person.email if person else ""))
+    if person is not None:
+        user.first_name = person.name[:150]
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    audit_record(actor=actor, action="directory.user.created", obj=user,
+                 details={"username": username,
+                          "employee_id": person.employee_id if person else None})
+    return user
+
+
+@transaction.atomic
+def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment:
+    staff_role = StaffRole.objects.get(code=role)
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=staff_role)
+    if created:
+        audit_record(actor=actor, action="directory.role.granted", obj=user,
+                     details={"role": role, "username": user.get_username()})
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: User | str, user: User, role: str) -> None:
+    deleted, _rows = RoleAssignment.objects.filter(user=user, role__code=role).delete()
+    if deleted:
+        audit_record(actor=actor, action="directory.role.revoked", obj=user,
+                     details={"role": role, "username": user.get_username()})

@@ -1,0 +1,1 @@
+"""Running Ombud: the background worker, its heartbeat and the health check."""

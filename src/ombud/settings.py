@@ -1,0 +1,183 @@
+"""Django settings, all taken from the environment through :mod:`ombud.config`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+
+from ombud import config as _config
+
+try:
+    CONFIG = _config.load()
+except _config.ConfigError as _error:
+    sys.stderr.write(f"ombud: configuration error: {_error}\n")
+    raise SystemExit(2) from None
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = CONFIG.data_dir
+
+DEBUG = False
+SECRET_KEY = CONFIG.secret_key
+ALLOWED_HOSTS = CONFIG.allowed_hosts
+OMBUD_ORGANISATION_NAME = CONFIG.organisation_name
+OMBUD_COUNTRY = CONFIG.country
+OMBUD_AUDIT_CHECKPOINT_INTERVAL = CONFIG.audit_checkpoint_interval
+OMBUD_MAIL_CONFIGURED = CONFIG.mail_configured
+
+INSTALLED_APPS = [
+    "ombud.directory",
+    "ombud.audit",
+    "ombud.operations",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ombud.urls"
+WSGI_APPLICATION = "ombud.wsgi.application"
+AUTH_USER_MODEL = "directory.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ombud.views.organisation",
+            ],
+        },
+    },
+]
+
+_database = dict(CONFIG.database)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE makes every transaction take the write lock when it begins, so the
+    # web processes and the worker queue up instead of failing with "database is
+    # locked" when a read turns into a write.
+    _database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    _database.setdefault("CONN_MAX_AGE", 60)
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = CONFIG.time_zone
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# Served from the installed package by WhiteNoise: nothing to collect on a fresh machine.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = False
+
+# Security headers on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_SECURE = CONFIG.production
+CSRF_COOKIE_SECURE = CONFIG.production
+CSRF_COOKIE_HTTPONLY = True
+
+if CONFIG.mail_configured:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = CONFIG.smtp_host or ""
+    EMAIL_PORT = CONFIG.smtp_port
+    EMAIL_HOST_USER = CONFIG.smtp_user
+    EMAIL_HOST_PASSWORD = CONFIG.smtp_password
+    EMAIL_USE_TLS = CONFIG.smtp_security == "starttls"
+    EMAIL_USE_SSL = CONFIG.smtp_security == "tls"
+    EMAIL_TIMEOUT = 20
+else:
+    # No mail server configured: notifications are not sent anywhere.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+DEFAULT_FROM_EMAIL = CONFIG.mail_from
+SERVER_EMAIL = CONFIG.mail_from
+
+# Logs go to standard error. No handler logs request addresses: Ombud never
+# records where a reporter connects from.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+        # One line per idle round of the worker is noise.
+        "django_tasks_db": {"level": "WARNING"},
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from ombud import views
+from ombud.directory.admin import admin_site
+from ombud.operations.views import healthz
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin_site.urls),
+]
+
+handler400 = "ombud.views.bad_request"
+handler403 = "ombud.views.permission_denied"
+handler404 = "ombud.views.page_not_found"
+handler500 = "ombud.views.server_error"

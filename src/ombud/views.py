@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ombud.directory.selectors import user_roles
+
+
+def organisation(request: HttpRequest) -> dict[str, Any]:
+    return {"organisation_name": settings.OMBUD_ORGANISATION_NAME}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    roles = sorted(user_roles(user=request.user)) if request.user.is_authenticated else []  # type: ignore[arg-type]
+    return render(request, "home.html", {"roles": roles,
+                                         "is_administrator": "administrator" in roles})
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)

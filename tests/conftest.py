@@ -1,0 +1,138 @@
+"""The shared cast and the helpers every test uses.
+
+The cast (all invented): Rhea Solberg reports; her team lead Jonas Amberley
+reports to Victor Hallgrim, the accused executive, who reports to Celeste
+Marbury, his manager, who reports to Aurelio Thane, the chief executive. Hana
+Quill and Emil Brask are handlers (Emil has nothing to do with the case),
+Ada Okonkwo-Reyes audits and Milo Fairbairn administers.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ombud.directory import roles
+from ombud.directory.models import Person, User
+from ombud.directory.services import person_save, role_grant, unit_ensure, user_create
+
+OMBUD = str(Path(sys.executable).with_name("ombud"))
+ACTOR = "test:setup"
+
+
+@dataclass
+class Cast:
+    ceo: Person
+    accused_manager: Person
+    accused: Person
+    team_lead: Person
+    reporter: Person
+    handler: User
+    unrelated_handler: User
+    auditor: User
+    administrator: User
+
+
+def make_person(employee_id: str, name: str, *, manager: Person | None = None, unit: str = "",
+                executive: bool = False, title: str = "") -> Person:
+    person = Person(
+        employee_id=employee_id, name=name, manager=manager, is_executive=executive,
+        email=f"{name.lower().replace(' ', '.')}@cast.example", title=title,
+        unit=unit_ensure(actor=ACTOR, path=unit) if unit else None,
+    )
+    return person_save(actor=ACTOR, person=person)
+
+
+def make_staff(employee_id: str, name: str, role: str, unit: str) -> User:
+    person = make_person(employee_id, name, unit=unit)
+    user = user_create(actor=ACTOR, username=name.split()[0].lower(), password="correct horse",
+                       person=person)
+    role_grant(actor=ACTOR, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    ceo = make_person("C001", "Aurelio Thane", unit="Executive Office", executive=True)
+    accused_manager = make_person("C002", "Celeste Marbury", manager=ceo, unit="Retail",
+                                  executive=True)
+    accused = make_person("C003", "Victor Hallgrim", manager=accused_manager,
+                          unit="Retail/Grocery", executive=True, title="Head of Grocery")
+    team_lead = make_person("C004", "Jonas Amberley", manager=accused, unit="Retail/Grocery")
+    reporter = make_person("C005", "Rhea Solberg", manager=team_lead, unit="Retail/Grocery")
+    return Cast(
+        ceo=ceo, accused_manager=accused_manager, accused=accused, team_lead=team_lead,
+        reporter=reporter,
+        handler=make_staff("C010", "Hana Quill", roles.HANDLER, "People"),
+        unrelated_handler=make_staff("C011", "Emil Brask", roles.HANDLER, "People"),
+        auditor=make_staff("C020", "Ada Okonkwo-Reyes", roles.AUDITOR, "Finance/Audit"),
+        administrator=make_staff("C030", "Milo Fairbairn", roles.ADMINISTRATOR, "IT"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Instance:
+    """A fresh data folder (and, on PostgreSQL, a fresh database) for the ``ombud`` command."""
+
+    env: dict[str, str]
+    data_dir: Path
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([OMBUD, *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    def sql(self, statement: str) -> None:
+        """Run SQL straight against the database, as someone with a copy of it could."""
+        url = self.env.get("DATABASE_URL")
+        if url:
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as connection:
+                connection.execute(statement)  # type: ignore[arg-type]
+        else:
+            import sqlite3
+
+            connection = sqlite3.connect(self.data_dir / "ombud.sqlite3")
+            with connection:
+                connection.execute(statement)
+            connection.close()
+
+
+@pytest.fixture
+def instance(tmp_path):
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("OMBUD_", "DATABASE_URL"))}
+    env["OMBUD_DATA_DIR"] = str(tmp_path / "data")
+    base = os.environ.get("DATABASE_URL")
+    name = None
+    if base:
+        import psycopg
+
+        name = f"ombud_cli_{secrets.token_hex(4)}"
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
+    yield Instance(env=env, data_dir=tmp_path / "data")
+    if base and name:
+        import psycopg
+
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]

@@ -1,0 +1,111 @@
+"""A bad setting stops start-up with one line naming the variable, exit status 2."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+
+import pytest
+
+from tests.conftest import OMBUD
+
+GOOD_SECRET = "s" * 40
+
+
+def run_ombud(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OMBUD, *(args or ("audit", "verify"))], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    clean = {key: value for key, value in os.environ.items()
+             if not key.startswith(("OMBUD_", "DATABASE_URL"))}
+    clean["OMBUD_DATA_DIR"] = str(tmp_path / "data")
+    return clean
+
+
+CASES = [
+    ({"OMBUD_ENV": "staging"}, "OMBUD_ENV", "not one of"),
+    ({"OMBUD_ENV": "production"}, "OMBUD_SECRET_KEY", "required when OMBUD_ENV=production"),
+    ({"OMBUD_ENV": "production", "OMBUD_SECRET_KEY": GOOD_SECRET}, "OMBUD_ALLOWED_HOSTS",
+     "required"),
+    ({"OMBUD_SECRET_KEY": "short"}, "OMBUD_SECRET_KEY", "shorter than 32"),
+    ({"OMBUD_SECRET_KEY_FILE": "/nonexistent/secret"}, "OMBUD_SECRET_KEY_FILE", "cannot read"),
+    ({"OMBUD_SECRET_KEY": GOOD_SECRET, "OMBUD_SECRET_KEY_FILE": "/etc/hostname"},
+     "OMBUD_SECRET_KEY", "not both"),
+    ({"DATABASE_URL": "mysql://root@localhost/ombud"}, "DATABASE_URL", "not supported"),
+    ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432"}, "DATABASE_URL", "names no database"),
+    ({"OMBUD_ALLOWED_HOSTS": "ombud.example, bad host!"}, "OMBUD_ALLOWED_HOSTS",
+     "'bad host!' is not a host name"),
+    ({"OMBUD_TIME_ZONE": "Mars/Olympus_Mons"}, "OMBUD_TIME_ZONE", "not a known time zone"),
+    ({"OMBUD_COUNTRY": "XQ"}, "OMBUD_COUNTRY", "not a country code with known public holidays"),
+    ({"OMBUD_SMTP_PORT": "smtp"}, "OMBUD_SMTP_PORT", "not a whole number"),
+    ({"OMBUD_SMTP_PORT": "70000"}, "OMBUD_SMTP_PORT", "out of range"),
+    ({"OMBUD_SMTP_SECURITY": "ssl3"}, "OMBUD_SMTP_SECURITY", "not one of"),
+    ({"OMBUD_MAIL_FROM": "nobody"}, "OMBUD_MAIL_FROM", "not an e-mail address"),
+    ({"OMBUD_AUDIT_CHECKPOINT_INTERVAL": "0"}, "OMBUD_AUDIT_CHECKPOINT_INTERVAL", "out of range"),
+    ({"OMBUD_DATA_DIR": "/etc/hostname"}, "OMBUD_DATA_DIR", "is not a folder"),
+]
+
+
+@pytest.mark.parametrize(("variables", "variable", "problem"), CASES,
+                         ids=[f"{case[1]}-{index}" for index, case in enumerate(CASES)])
+def test_a_bad_setting_stops_startup_naming_the_variable(env, variables, variable, problem):
+    result = run_ombud({**env, **variables})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"ombud: configuration error: {variable}: ")
+    assert problem in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_secret_key_file_others_can_read_is_refused(env, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "secret_key").write_text("k" * 60)
+    os.chmod(data / "secret_key", 0o644)
+    result = run_ombud(env)
+    assert result.returncode == 2
+    assert "OMBUD_SECRET_KEY" in result.stderr and "chmod 600" in result.stderr
+
+
+def test_a_damaged_audit_signing_key_is_refused(env, tmp_path):
+    key = tmp_path / "audit.key"
+    key.write_text("not hex at all")
+    key.chmod(0o600)
+    result = run_ombud({**env, "OMBUD_AUDIT_SIGNING_KEY_PATH": str(key)})
+    assert result.returncode == 2
+    assert "OMBUD_AUDIT_SIGNING_KEY_PATH" in result.stderr
+
+
+def test_a_fresh_data_folder_gets_its_secrets_readable_by_the_owner_only(instance):
+    result = instance.run("audit", "verify")
+    assert result.returncode == 0, result.stderr
+    for name in ("secret_key", "audit_signing.key"):
+        mode = stat.S_IMODE((instance.data_dir / name).stat().st_mode)
+        assert mode == 0o600, name
+    again = instance.run("audit", "verify")
+    assert again.returncode == 0
+    assert (instance.data_dir / "secret_key").read_text() == (
+        instance.data_dir / "secret_key").read_text()
+
+
+def test_values_may_come_from_files(instance, tmp_path):
+    zone = tmp_path / "zone"
+    zone.write_text("Asia/Shanghai\n")
+    bad = tmp_path / "country"
+    bad.write_text("ZZ\n")
+    good = instance.run("manage", "shell", "-c",
+                        "from django.conf import settings; print(settings.TIME_ZONE)")
+    assert good.returncode == 0
+    instance.env["OMBUD_TIME_ZONE_FILE"] = str(zone)
+    from_file = instance.run("manage", "shell", "-c",
+                             "from django.conf import settings; print(settings.TIME_ZONE)")
+    assert from_file.stdout.strip().splitlines()[-1] == "Asia/Shanghai"
+    instance.env["OMBUD_COUNTRY_FILE"] = str(bad)
+    refused = instance.run("audit", "verify")
+    assert refused.returncode == 2
+    assert "OMBUD_COUNTRY" in refused.stderr and "'ZZ'" in refused.stderr
