@@ -85,10 +85,10 @@ def _has_bad_bytes(value: str) -> bool:
 def _records(handle: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     """(line number of the record's first line, fields) for every record after the header."""
     reader = csv.reader(handle)
-    last = 1
+    consumed = 0  # lines the reader has read; the header (line 1) was read before it
     for fields in reader:
-        start = last + 1
-        last = reader.line_num
+        start = consumed + 2
+        consumed = reader.line_num
         if fields:
             yield start, fields
 
