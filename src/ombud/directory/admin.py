@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from ombud.audit.services import audit_record
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
-from ombud.directory.selectors import user_has_role
+from ombud.directory.selectors import cycle_message, manager_would_cycle, user_has_role
 from ombud.directory.services import person_save
 
 
@@ -34,6 +35,9 @@ class OmbudAdminSite(admin.AdminSite):
                     and user_has_role(user=user, role=roles.ADMINISTRATOR))  # type: ignore[arg-type]
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if request.user.is_authenticated:
+            # Signed in but not an administrator: say so rather than ask to sign in again.
+            raise PermissionDenied
         # One sign-in page for everyone; the admin's own form would require is_staff.
         target = request.GET.get("next", reverse("admin:index"))
         return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': target})}")
@@ -74,8 +78,22 @@ class UnitAdmin(AdministratorsOnly):
                      details={"path": obj.path, "fields": sorted(form.changed_data)})
 
 
+class PersonForm(ModelForm):
+    class Meta:
+        model = Person
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        manager = data.get("manager")
+        if manager is not None and manager_would_cycle(person=self.instance, manager=manager):
+            self.add_error("manager", cycle_message(person=self.instance, manager=manager))
+        return data
+
+
 @admin.register(Person, site=admin_site)
 class PersonAdmin(AdministratorsOnly):
+    form = PersonForm
     list_display = ["employee_id", "name", "unit", "manager", "title", "is_executive", "is_active"]
     list_filter = ["is_active", "is_executive", "unit"]
     search_fields = ["employee_id", "name", "email"]

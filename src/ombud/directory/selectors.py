@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ombud.directory.models import Person, Unit, User
 
@@ -34,6 +35,20 @@ def person_management_chain(*, person: Person) -> list[Person]:
             break  # a cycle; writes refuse them, but never loop on one
         chain.append(people[pk])
     return chain
+
+
+def manager_would_cycle(*, person: Person, manager: Person | None) -> bool:
+    """Whether making ``manager`` the manager of ``person`` would close a loop."""
+    if manager is None or person.pk is None:
+        return False
+    if manager.pk == person.pk:
+        return True
+    return any(boss.pk == person.pk for boss in person_management_chain(person=manager))
+
+
+def cycle_message(*, person: Person, manager: Person | None) -> str:
+    return _("%(manager)s reports to %(person)s, directly or not: that would be a cycle.") % {
+        "manager": manager, "person": person.name}
 
 
 def person_direct_reports(*, person: Person) -> QuerySet[Person]:

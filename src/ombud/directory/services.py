@@ -10,18 +10,10 @@ from django.utils.translation import gettext as _
 
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
-from ombud.directory.selectors import person_management_chain
+from ombud.directory.selectors import cycle_message, manager_would_cycle
 
 # Fields whose change is worth naming old and new in the log (conflict checks use them).
 _WATCHED = ("manager", "is_executive", "is_active", "unit")
-
-
-def _manager_would_cycle(person: Person, manager: Person | None) -> bool:
-    if manager is None or person.pk is None:
-        return False
-    if manager.pk == person.pk:
-        return True
-    return any(boss.pk == person.pk for boss in person_management_chain(person=manager))
 
 
 def _watched_value(person: Person, field: str) -> Any:
@@ -52,11 +44,8 @@ def unit_ensure(*, actor: User | str, path: str) -> Unit:
 @transaction.atomic
 def person_save(*, actor: User | str, person: Person, changed: list[str] | None = None) -> Person:
     """Create or update ``person``; refuse a manager that would make a cycle."""
-    if _manager_would_cycle(person, person.manager):
-        raise ValidationError(
-            {"manager": _("%(manager)s reports to %(person)s, directly or not: that is a cycle.")
-             % {"manager": person.manager, "person": person.name}}
-        )
+    if manager_would_cycle(person=person, manager=person.manager):
+        raise ValidationError({"manager": cycle_message(person=person, manager=person.manager)})
     creating = person.pk is None
     before: dict[str, Any] = {}
     if not creating:

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.db import transaction
+
+from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from ombud.audit.selectors import audit_verify
+from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
+from ombud.crypto import signing
+from ombud.operations.worker import BackgroundWorker
+from tests.conftest import free_port
+
+
+def test_every_change_of_the_cast_is_one_linked_entry_numbered_without_gaps(cast):
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [entry.seq for entry in entries] == list(range(1, len(entries) + 1))
+    for before, after in zip(entries, entries[1:], strict=False):
+        assert after.prev_hash == before.hash
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash) == (entries[-1].seq, entries[-1].hash)
+    assert audit_verify(public_key=public_key()).ok
+
+
+def test_a_rolled_back_change_leaves_no_gap_in_the_numbers(db):
+    audit_record(actor="test", action="first")
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction.atomic():
+        audit_record(actor="test", action="abandoned")
+        raise Abandoned
+    entry = audit_record(actor="test", action="second")
+    assert entry.seq == 2
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["first", "second"]
+
+
+def test_a_checkpoint_is_signed_every_n_entries(db, settings):
+    settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL = 3
+    for number in range(7):
+        audit_record(actor="test", action=f"step.{number}")
+    checkpoints = list(AuditCheckpoint.objects.all())
+    assert [c.seq for c in checkpoints] == [3, 6]
+    for checkpoint in checkpoints:
+        assert checkpoint.entry_hash == AuditEntry.objects.get(seq=checkpoint.seq).hash
+        signing.verify(public_key(), checkpoint.message(), checkpoint.signature)
+    assert audit_verify(public_key=public_key()).checkpoints == 2
+
+
+def test_entry_details_never_change_shape_in_storage(db):
+    entry = audit_record(actor="test", action="shape", details={"b": 2, "a": "Ünïcode"})
+    entry.refresh_from_db()
+    assert entry.details == '{"a":"Ünïcode","b":2}'
+    assert audit_verify(public_key=public_key()).ok
+
+
+def test_a_checkpoint_from_another_key_does_not_verify(db):
+    audit_record(actor="test", action="one")
+    audit_checkpoint_daily()
+    result = audit_verify(public_key="00" * 32)
+    assert not result.ok
+    assert "signed by another key" in (result.problem or "")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.OMBUD_MAIL_CONFIGURED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield inbox
+    controller.stop()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(cast, smtp):
+    with time_machine.travel("2026-11-25 09:00 +00:00", tick=False):
+        BackgroundWorker().tick()
+        BackgroundWorker().tick()  # a second worker, or a second round: nothing new
+    daily = AuditCheckpoint.objects.get(kind="daily")
+    assert daily.day.isoformat() == "2026-11-25"
+    assert daily.entry_hash == AuditHead.objects.get(pk=1).hash
+    assert len(smtp.messages) == 1
+    recipients, message = smtp.messages[0]
+    assert recipients == [cast.auditor.email]
+    assert "Subject: Ombud audit checkpoint for 2026-11-25" in message
+    assert daily.entry_hash in message
+    assert f"ombud audit verify --expect {daily.seq}:{daily.entry_hash}" in message
+
+    with time_machine.travel("2026-11-26 09:00 +00:00", tick=False):
+        BackgroundWorker().tick()
+    assert AuditCheckpoint.objects.filter(kind="daily").count() == 2
+    assert len(smtp.messages) == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_no_mail_is_attempted_when_no_mail_server_is_configured(cast, mailoutbox):
+    audit_checkpoint_daily()
+    BackgroundWorker().tick()
+    assert AuditCheckpoint.objects.filter(kind="daily").count() == 1
+    assert mailoutbox == []
