@@ -40,11 +40,22 @@ class Cast:
     administrator: User
 
 
-def make_person(employee_id: str, name: str, *, manager: Person | None = None, unit: str = "",
-                executive: bool = False, title: str = "") -> Person:
+def make_person(
+    employee_id: str,
+    name: str,
+    *,
+    manager: Person | None = None,
+    unit: str = "",
+    executive: bool = False,
+    title: str = "",
+) -> Person:
     person = Person(
-        employee_id=employee_id, name=name, manager=manager, is_executive=executive,
-        email=f"{name.lower().replace(' ', '.')}@cast.example", title=title,
+        employee_id=employee_id,
+        name=name,
+        manager=manager,
+        is_executive=executive,
+        email=f"{name.lower().replace(' ', '.')}@cast.example",
+        title=title,
         unit=unit_ensure(actor=ACTOR, path=unit) if unit else None,
     )
     return person_save(actor=ACTOR, person=person)
@@ -52,8 +63,9 @@ def make_person(employee_id: str, name: str, *, manager: Person | None = None, u
 
 def make_staff(employee_id: str, name: str, role: str, unit: str) -> User:
     person = make_person(employee_id, name, unit=unit)
-    user = user_create(actor=ACTOR, username=name.split()[0].lower(), password="correct horse",
-                       person=person)
+    user = user_create(
+        actor=ACTOR, username=name.split()[0].lower(), password="correct horse", person=person
+    )
     role_grant(actor=ACTOR, user=user, role=role)
     return user
 
@@ -61,14 +73,24 @@ def make_staff(employee_id: str, name: str, role: str, unit: str) -> User:
 @pytest.fixture
 def cast(db) -> Cast:
     ceo = make_person("C001", "Aurelio Thane", unit="Executive Office", executive=True)
-    accused_manager = make_person("C002", "Celeste Marbury", manager=ceo, unit="Retail",
-                                  executive=True)
-    accused = make_person("C003", "Victor Hallgrim", manager=accused_manager,
-                          unit="Retail/Grocery", executive=True, title="Head of Grocery")
+    accused_manager = make_person(
+        "C002", "Celeste Marbury", manager=ceo, unit="Retail", executive=True
+    )
+    accused = make_person(
+        "C003",
+        "Victor Hallgrim",
+        manager=accused_manager,
+        unit="Retail/Grocery",
+        executive=True,
+        title="Head of Grocery",
+    )
     team_lead = make_person("C004", "Jonas Amberley", manager=accused, unit="Retail/Grocery")
     reporter = make_person("C005", "Rhea Solberg", manager=team_lead, unit="Retail/Grocery")
     return Cast(
-        ceo=ceo, accused_manager=accused_manager, accused=accused, team_lead=team_lead,
+        ceo=ceo,
+        accused_manager=accused_manager,
+        accused=accused,
+        team_lead=team_lead,
         reporter=reporter,
         handler=make_staff("C010", "Hana Quill", roles.HANDLER, "People"),
         unrelated_handler=make_staff("C011", "Emil Brask", roles.HANDLER, "People"),
@@ -96,8 +118,14 @@ class Instance:
     data_dir: Path
 
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([OMBUD, *args], env=self.env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            [OMBUD, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def sql(self, statement: str) -> None:
         """Run SQL straight against the database, as someone with a copy of it could."""
@@ -118,8 +146,11 @@ class Instance:
 
 @pytest.fixture
 def instance(tmp_path):
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("OMBUD_", "DATABASE_URL"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OMBUD_", "DATABASE_URL"))
+    }
     env["OMBUD_DATA_DIR"] = str(tmp_path / "data")
     base = os.environ.get("DATABASE_URL")
     name = None

@@ -14,14 +14,23 @@ GOOD_SECRET = "s" * 40
 
 
 def run_ombud(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OMBUD, *(args or ("audit", "verify"))], env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [OMBUD, *(args or ("audit", "verify"))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    clean = {key: value for key, value in os.environ.items()
-             if not key.startswith(("OMBUD_", "DATABASE_URL"))}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OMBUD_", "DATABASE_URL"))
+    }
     clean["OMBUD_DATA_DIR"] = str(tmp_path / "data")
     return clean
 
@@ -29,16 +38,25 @@ def env(tmp_path) -> dict[str, str]:
 CASES = [
     ({"OMBUD_ENV": "staging"}, "OMBUD_ENV", "not one of"),
     ({"OMBUD_ENV": "production"}, "OMBUD_SECRET_KEY", "required when OMBUD_ENV=production"),
-    ({"OMBUD_ENV": "production", "OMBUD_SECRET_KEY": GOOD_SECRET}, "OMBUD_ALLOWED_HOSTS",
-     "required"),
+    (
+        {"OMBUD_ENV": "production", "OMBUD_SECRET_KEY": GOOD_SECRET},
+        "OMBUD_ALLOWED_HOSTS",
+        "required",
+    ),
     ({"OMBUD_SECRET_KEY": "short"}, "OMBUD_SECRET_KEY", "shorter than 32"),
     ({"OMBUD_SECRET_KEY_FILE": "/nonexistent/secret"}, "OMBUD_SECRET_KEY_FILE", "cannot read"),
-    ({"OMBUD_SECRET_KEY": GOOD_SECRET, "OMBUD_SECRET_KEY_FILE": "/etc/hostname"},
-     "OMBUD_SECRET_KEY", "not both"),
+    (
+        {"OMBUD_SECRET_KEY": GOOD_SECRET, "OMBUD_SECRET_KEY_FILE": "/etc/hostname"},
+        "OMBUD_SECRET_KEY",
+        "not both",
+    ),
     ({"DATABASE_URL": "mysql://root@localhost/ombud"}, "DATABASE_URL", "not supported"),
     ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432"}, "DATABASE_URL", "names no database"),
-    ({"OMBUD_ALLOWED_HOSTS": "ombud.example, bad host!"}, "OMBUD_ALLOWED_HOSTS",
-     "'bad host!' is not a host name"),
+    (
+        {"OMBUD_ALLOWED_HOSTS": "ombud.example, bad host!"},
+        "OMBUD_ALLOWED_HOSTS",
+        "'bad host!' is not a host name",
+    ),
     ({"OMBUD_TIME_ZONE": "Mars/Olympus_Mons"}, "OMBUD_TIME_ZONE", "not a known time zone"),
     ({"OMBUD_COUNTRY": "XQ"}, "OMBUD_COUNTRY", "not a country code with known public holidays"),
     ({"OMBUD_SMTP_PORT": "smtp"}, "OMBUD_SMTP_PORT", "not a whole number"),
@@ -50,8 +68,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("variables", "variable", "problem"), CASES,
-                         ids=[f"{case[1]}-{index}" for index, case in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("variables", "variable", "problem"),
+    CASES,
+    ids=[f"{case[1]}-{index}" for index, case in enumerate(CASES)],
+)
 def test_a_bad_setting_stops_startup_naming_the_variable(env, variables, variable, problem):
     result = run_ombud({**env, **variables})
     assert result.returncode == 2
@@ -90,7 +111,8 @@ def test_a_fresh_data_folder_gets_its_secrets_readable_by_the_owner_only(instanc
     again = instance.run("audit", "verify")
     assert again.returncode == 0
     assert (instance.data_dir / "secret_key").read_text() == (
-        instance.data_dir / "secret_key").read_text()
+        instance.data_dir / "secret_key"
+    ).read_text()
 
 
 def test_values_may_come_from_files(instance, tmp_path):
@@ -98,12 +120,14 @@ def test_values_may_come_from_files(instance, tmp_path):
     zone.write_text("Asia/Shanghai\n")
     bad = tmp_path / "country"
     bad.write_text("ZZ\n")
-    good = instance.run("manage", "shell", "-c",
-                        "from django.conf import settings; print(settings.TIME_ZONE)")
+    good = instance.run(
+        "manage", "shell", "-c", "from django.conf import settings; print(settings.TIME_ZONE)"
+    )
     assert good.returncode == 0
     instance.env["OMBUD_TIME_ZONE_FILE"] = str(zone)
-    from_file = instance.run("manage", "shell", "-c",
-                             "from django.conf import settings; print(settings.TIME_ZONE)")
+    from_file = instance.run(
+        "manage", "shell", "-c", "from django.conf import settings; print(settings.TIME_ZONE)"
+    )
     assert from_file.stdout.strip().splitlines()[-1] == "Asia/Shanghai"
     instance.env["OMBUD_COUNTRY_FILE"] = str(bad)
     refused = instance.run("audit", "verify")

@@ -13,8 +13,15 @@ from ombud.directory.models import Person
 from ombud.operations.models import WorkerHeartbeat
 from ombud.operations.worker import heartbeat_record
 
-PAGES = ["/", "/accounts/login/", "/healthz", "/admin/", "/admin/directory/person/",
-         "/no-such-page/", "/static/ombud/ombud.css"]
+PAGES = [
+    "/",
+    "/accounts/login/",
+    "/healthz",
+    "/admin/",
+    "/admin/directory/person/",
+    "/no-such-page/",
+    "/static/ombud/ombud.css",
+]
 
 
 def assert_protective_headers(response) -> None:
@@ -99,9 +106,16 @@ def test_an_administrator_changing_a_manager_in_the_admin_is_audited(client, cas
     client.force_login(cast.administrator)
     url = f"/admin/directory/person/{cast.reporter.pk}/change/"
     form = {
-        "employee_id": "C005", "name": "Rhea Solberg", "other_names": "[]",
-        "email": cast.reporter.email, "phone": "", "unit": cast.reporter.unit_id,
-        "manager": cast.accused_manager.pk, "title": "", "grade": "", "is_active": "on",
+        "employee_id": "C005",
+        "name": "Rhea Solberg",
+        "other_names": "[]",
+        "email": cast.reporter.email,
+        "phone": "",
+        "unit": cast.reporter.unit_id,
+        "manager": cast.accused_manager.pk,
+        "title": "",
+        "grade": "",
+        "is_active": "on",
     }
     response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -115,9 +129,16 @@ def test_the_admin_refuses_a_manager_cycle_and_keeps_what_was_typed(client, cast
     client.force_login(cast.administrator)
     url = f"/admin/directory/person/{cast.accused.pk}/change/"
     form = {
-        "employee_id": "C003", "name": "Victor Hallgrim (typed)", "other_names": "[]",
-        "email": cast.accused.email, "phone": "", "unit": cast.accused.unit_id,
-        "manager": cast.reporter.pk, "title": "", "grade": "", "is_active": "on",
+        "employee_id": "C003",
+        "name": "Victor Hallgrim (typed)",
+        "other_names": "[]",
+        "email": cast.accused.email,
+        "phone": "",
+        "unit": cast.accused.unit_id,
+        "manager": cast.reporter.pk,
+        "title": "",
+        "grade": "",
+        "is_active": "on",
         "is_executive": "on",
     }
     response = client.post(url, form)

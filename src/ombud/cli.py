@@ -15,8 +15,14 @@ from types import FrameType
 from ombud import config
 
 # Commands that manage migrations themselves: never migrate before them.
-_MIGRATION_COMMANDS = {"makemigrations", "migrate", "sqlmigrate", "showmigrations",
-                       "squashmigrations", "help"}
+_MIGRATION_COMMANDS = {
+    "makemigrations",
+    "migrate",
+    "sqlmigrate",
+    "showmigrations",
+    "squashmigrations",
+    "help",
+}
 STOP_GRACE_SECONDS = 20
 
 
@@ -58,19 +64,35 @@ def _call(command: str, *args: str, **options: object) -> int:
 
 def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
     web = [
-        sys.executable, "-m", "gunicorn", "ombud.wsgi:application",
-        "--bind", f"{host}:{port}",
-        "--worker-class", "gthread", "--workers", "2", "--threads", "4",
-        "--graceful-timeout", "10", "--timeout", "60",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "ombud.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "60",
         # No access log: it would record every reporter's address.
-        "--error-logfile", "-", "--log-level", "warning",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
     ]
     worker = [sys.executable, "-m", "ombud.cli", "worker"]
     # A session of their own: a Ctrl-C on the terminal reaches only this
     # supervisor, which then stops both children in order.
+    commands = {"web server": web, "background worker": worker}
     return {
-        "web server": subprocess.Popen(web, start_new_session=True),
-        "background worker": subprocess.Popen(worker, start_new_session=True),
+        name: subprocess.Popen(argv, start_new_session=True)  # noqa: S603 - our own argv
+        for name, argv in commands.items()
     }
 
 
@@ -191,20 +213,27 @@ def _parser() -> argparse.ArgumentParser:
     directory_commands = directory.add_subparsers(dest="directory_command", required=True)
     importing = directory_commands.add_parser("import", help="import people from a CSV file")
     importing.add_argument("file", type=Path)
-    importing.add_argument("--deactivate-missing", action="store_true",
-                           help="the file is a full snapshot: people missing from it leave")
+    importing.add_argument(
+        "--deactivate-missing",
+        action="store_true",
+        help="the file is a full snapshot: people missing from it leave",
+    )
     importing.set_defaults(handler=cmd_directory_import)
 
     audit = commands.add_parser("audit", help="the hash-chained audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help="recompute the chain and checkpoints")
-    verify.add_argument("--expect", action="append", default=[], metavar="ENTRY:HASH",
-                        help="a checkpoint hash kept elsewhere (the daily e-mail); repeatable")
+    verify.add_argument(
+        "--expect",
+        action="append",
+        default=[],
+        metavar="ENTRY:HASH",
+        help="a checkpoint hash kept elsewhere (the daily e-mail); repeatable",
+    )
     verify.add_argument("--public-key", metavar="HEX", help="the checkpoint key you recorded")
     verify.set_defaults(handler=cmd_audit_verify)
 
-    manage = commands.add_parser("manage", help="Django's management commands",
-                                 add_help=False)
+    manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage)
     return parser

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SECRET_KEY_FILE_NAME = "secret_key"
+SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
 AUDIT_KEY_FILE_NAME = "audit_signing.key"
 ENVIRONMENTS = ("development", "production")
 SMTP_SECURITY = ("none", "starttls", "tls")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ombud.directory.models import User
 from ombud.directory.selectors import user_roles
 
 
@@ -14,9 +15,11 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    roles = sorted(user_roles(user=request.user)) if request.user.is_authenticated else []  # type: ignore[arg-type]
-    return render(request, "home.html", {"roles": roles,
-                                         "is_administrator": "administrator" in roles})
+    user = request.user
+    roles = sorted(user_roles(user=user)) if isinstance(user, User) else []
+    return render(
+        request, "home.html", {"roles": roles, "is_administrator": "administrator" in roles}
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -6,11 +6,14 @@ import pytest
 
 from ombud.directory.importer import HEADER
 
-PEOPLE = ",".join(HEADER) + """
+PEOPLE = (
+    ",".join(HEADER)
+    + """
 E1,Maren Osterhout,,maren@acme.example,,Board Office,,Chief Executive,E1,yes
 E2,Tiberius Vance,,tiberius@acme.example,,Retail,E1,Head of Retail,E2,yes
 E3,Lotte Kjaergaard,,lotte@acme.example,,Retail/Grocery,E2,Grocery Lead,M1,no
 """
+)
 
 
 @pytest.fixture
@@ -27,8 +30,9 @@ def populated(instance, tmp_path):
 
 
 def test_one_changed_byte_in_one_entry_fails_verification_naming_the_entry(populated):
-    populated.sql("UPDATE audit_auditentry SET details = REPLACE(details, 'Retail', 'Retall') "
-                  "WHERE seq = 2")
+    populated.sql(
+        "UPDATE audit_auditentry SET details = REPLACE(details, 'Retail', 'Retall') WHERE seq = 2"
+    )
     result = populated.run("audit", "verify")
     assert result.returncode == 1
     assert "Audit log does not verify at entry 2: entry 2 was changed" in result.stderr
@@ -51,13 +55,20 @@ def test_entries_removed_from_the_end_are_found_by_the_head(populated):
 
 
 def test_a_rewritten_log_is_caught_by_the_hash_an_auditor_kept(populated):
-    kept = populated.run("manage", "shell", "-c",
-                         "from ombud.audit.models import AuditEntry; "
-                         "print(AuditEntry.objects.get(seq=3).hash)")
+    kept = populated.run(
+        "manage",
+        "shell",
+        "-c",
+        "from ombud.audit.models import AuditEntry; print(AuditEntry.objects.get(seq=3).hash)",
+    )
     digest = kept.stdout.strip().splitlines()[-1]
     assert populated.run("audit", "verify", "--expect", f"3:{digest}").returncode == 0
     # The operator rewrites entry 3 and recomputes every hash from it on.
-    rewrite = populated.run("manage", "shell", "-c", """
+    rewrite = populated.run(
+        "manage",
+        "shell",
+        "-c",
+        """
 from ombud.audit.models import AuditEntry, AuditHead
 from ombud.crypto import chain
 previous = AuditEntry.objects.get(seq=2).hash
@@ -72,7 +83,8 @@ for entry in AuditEntry.objects.filter(seq__gte=3).order_by("seq"):
     entry.save()
     previous = entry.hash
 AuditHead.objects.filter(pk=1).update(hash=previous)
-""")
+""",
+    )
     assert rewrite.returncode == 0, rewrite.stderr
     assert populated.run("audit", "verify").returncode == 0  # the chain alone cannot tell
     caught = populated.run("audit", "verify", "--expect", f"3:{digest}")

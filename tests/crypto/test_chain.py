@@ -12,23 +12,35 @@ from ombud.crypto import chain, signing
 from ombud.crypto.errors import SignatureInvalid
 
 texts = st.text(min_size=0, max_size=20)
-records = st.fixed_dictionaries({
-    "actor": texts, "action": st.text(min_size=1, max_size=20), "object_type": texts,
-    "object_id": texts,
-    "details": st.dictionaries(st.text(max_size=8), st.one_of(st.integers(), texts), max_size=3),
-})
+records = st.fixed_dictionaries(
+    {
+        "actor": texts,
+        "action": st.text(min_size=1, max_size=20),
+        "object_type": texts,
+        "object_id": texts,
+        "details": st.dictionaries(
+            st.text(max_size=8), st.one_of(st.integers(), texts), max_size=3
+        ),
+    }
+)
 
 
 def build(items: list[dict]) -> list[chain.Entry]:
     entries: list[chain.Entry] = []
     for number, item in enumerate(items):
         previous = entries[-1] if entries else None
-        entries.append(chain.link(
-            previous, at=f"2026-11-25T10:00:{number % 60:02d}.000000+00:00",
-            actor_id=number, actor=item["actor"], action=item["action"],
-            object_type=item["object_type"], object_id=item["object_id"],
-            details=chain.canonical_details(item["details"]),
-        ))
+        entries.append(
+            chain.link(
+                previous,
+                at=f"2026-11-25T10:00:{number % 60:02d}.000000+00:00",
+                actor_id=number,
+                actor=item["actor"],
+                action=item["action"],
+                object_type=item["object_type"],
+                object_id=item["object_id"],
+                details=chain.canonical_details(item["details"]),
+            )
+        )
     return entries
 
 
@@ -41,13 +53,16 @@ def test_an_untouched_chain_verifies(items):
 def test_any_changed_byte_of_any_field_is_found_at_that_entry(items, data):
     entries = build(items)
     index = data.draw(st.integers(0, len(entries) - 1))
-    name = data.draw(st.sampled_from(["at", "actor", "action", "object_type", "object_id",
-                                      "details", "prev_hash", "hash"]))
+    name = data.draw(
+        st.sampled_from(
+            ["at", "actor", "action", "object_type", "object_id", "details", "prev_hash", "hash"]
+        )
+    )
     value = getattr(entries[index], name)
     position = data.draw(st.integers(0, max(len(value) - 1, 0)))
     original = value[position] if value else ""
     replacement = data.draw(st.characters().filter(lambda c: c != original))
-    changed = value[:position] + replacement + value[position + 1:]
+    changed = value[:position] + replacement + value[position + 1 :]
     entries[index] = dataclasses.replace(entries[index], **{name: changed})
     problem = chain.verify(entries)
     assert problem is not None
@@ -71,9 +86,16 @@ def test_an_inserted_entry_is_found(items, extra, data):
     entries = build(items)
     index = data.draw(st.integers(0, len(entries)))
     forged_previous = entries[index - 1] if index else None
-    forged = build([extra])[0] if forged_previous is None else chain.link(
-        forged_previous, at="2026-11-25T11:00:00.000000+00:00", actor_id=None,
-        actor=extra["actor"], action=extra["action"],
+    forged = (
+        build([extra])[0]
+        if forged_previous is None
+        else chain.link(
+            forged_previous,
+            at="2026-11-25T11:00:00.000000+00:00",
+            actor_id=None,
+            actor=extra["actor"],
+            action=extra["action"],
+        )
     )
     entries.insert(index, forged)
     problem = chain.verify(entries)
@@ -98,7 +120,9 @@ def test_two_swapped_entries_are_found(items, data):
 
 
 def test_details_are_canonical_whatever_the_key_order():
-    assert chain.canonical_details({"b": 1, "a": "é"}) == chain.canonical_details({"a": "é", "b": 1})
+    assert chain.canonical_details({"b": 1, "a": "é"}) == chain.canonical_details(
+        {"a": "é", "b": 1}
+    )
     assert chain.canonical_details({"b": 1, "a": "é"}) == '{"a":"é","b":1}'
 
 

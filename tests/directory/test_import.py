@@ -14,7 +14,7 @@ from ombud.directory.selectors import person_management_chain
 
 HEAD = ",".join(HEADER)
 GOOD = f"""{HEAD}
-E1,Maren Osterhout,,maren.osterhout@acme.example,+44 20 5550 0001,Board Office,,Chief Executive,E1,yes
+E1,Maren Osterhout,,maren.o@acme.example,+44 20 5550 0001,Board Office,,Chief Executive,E1,yes
 E2,Tiberius Vance,Тиберий Ванс;瓦提伯,tiberius.vance@acme.example,,Retail,E1,Head of Retail,E2,yes
 E3,Lotte Kjaergaard,,lotte.k@acme.example,,Retail/Grocery,E2,Grocery Lead,M1,no
 E4,Nils Pardoe,,nils.pardoe@acme.example,,Retail/Grocery,E3,Buyer,P1,no
@@ -103,8 +103,12 @@ E6,Pim Vasquez-Lorne,,pim@acme.example,,/Retail,E1,Buyer,P1,no
         "ombud: 5 errors in people.csv; nothing was imported.",
     ]
     assert "Traceback" not in result.stderr
-    counted = instance.run("manage", "shell", "-c",
-                           "from ombud.directory.models import Person; print(Person.objects.count())")
+    counted = instance.run(
+        "manage",
+        "shell",
+        "-c",
+        "from ombud.directory.models import Person; print(Person.objects.count())",
+    )
     assert counted.stdout.strip().splitlines()[-1] == "0"
 
 
@@ -121,7 +125,9 @@ def test_a_wrong_header_is_reported_on_line_one(db, tmp_path):
 
 def test_bytes_that_are_not_utf8_are_reported_on_their_line(db, tmp_path):
     path = tmp_path / "latin1.csv"
-    path.write_bytes(GOOD.encode() + b"E5,Bj\xf6rn Ask,,bjorn@acme.example,,Retail,E1,Buyer,P1,no\n")
+    path.write_bytes(
+        GOOD.encode() + b"E5,Bj\xf6rn Ask,,bjorn@acme.example,,Retail,E1,Buyer,P1,no\n"
+    )
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("directory_import", str(path), stdout=io.StringIO(), stderr=err)
@@ -130,8 +136,10 @@ def test_bytes_that_are_not_utf8_are_reported_on_their_line(db, tmp_path):
 
 def test_a_reimport_updates_changed_people_and_leaves_the_rest(db, tmp_path):
     run_import(write(tmp_path, GOOD))
-    changed = GOOD.replace("E4,Nils Pardoe,,nils.pardoe@acme.example,,Retail/Grocery,E3,Buyer",
-                           "E4,Nils Pardoe,,nils.pardoe@acme.example,,Retail,E2,Senior Buyer")
+    changed = GOOD.replace(
+        "E4,Nils Pardoe,,nils.pardoe@acme.example,,Retail/Grocery,E3,Buyer",
+        "E4,Nils Pardoe,,nils.pardoe@acme.example,,Retail,E2,Senior Buyer",
+    )
     out, _err = run_import(write(tmp_path, changed, "again.csv"))
     assert "0 added, 1 updated, 3 unchanged, 0 deactivated" in out
     nils = Person.objects.get(employee_id="E4")
@@ -165,8 +173,13 @@ def test_a_snapshot_may_not_name_a_manager_outside_the_file(db, tmp_path):
     snapshot = f"{HEAD}\nE4,Nils Pardoe,,nils@acme.example,,Retail,E3,Buyer,P1,no\n"
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("directory_import", str(write(tmp_path, snapshot, "s.csv")),
-                     "--deactivate-missing", stdout=io.StringIO(), stderr=err)
+        call_command(
+            "directory_import",
+            str(write(tmp_path, snapshot, "s.csv")),
+            "--deactivate-missing",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     assert "line 2: manager_id 'E3' is not in the file" in err.getvalue()
     assert Person.objects.filter(is_active=True).count() == 4
 
@@ -185,7 +198,11 @@ def test_a_cycle_through_people_already_in_the_directory_is_refused(db, tmp_path
     loop = f"{HEAD}\nE1,Maren Osterhout,,maren@acme.example,,Board Office,E4,CEO,E1,yes\n"
     err = io.StringIO()
     with pytest.raises(CommandError):
-        call_command("directory_import", str(write(tmp_path, loop, "loop.csv")),
-                     stdout=io.StringIO(), stderr=err)
+        call_command(
+            "directory_import",
+            str(write(tmp_path, loop, "loop.csv")),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     assert "line 2: manager cycle: E1 → E4 → E3 → E2 → E1" in err.getvalue()
     assert Person.objects.get(employee_id="E1").manager is None

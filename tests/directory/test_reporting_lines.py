@@ -65,8 +65,9 @@ def test_a_leaver_is_kept_inactive_and_loses_the_sign_in(cast):
     cast.handler.refresh_from_db()
     assert Person.objects.get(pk=person.pk).is_active is False
     assert cast.handler.is_active is False
-    assert AuditEntry.objects.filter(action="directory.person.deactivated",
-                                     object_id=str(person.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action="directory.person.deactivated", object_id=str(person.pk)
+    ).exists()
 
 
 def test_people_cannot_be_deleted_while_others_refer_to_them(cast):

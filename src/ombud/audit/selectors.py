@@ -30,14 +30,19 @@ def audit_verify(
     for checkpoint in checkpoints:
         if checkpoint.public_key != public_key:
             return Verification(
-                0, 0, f"the checkpoint at entry {checkpoint.seq} was signed by another key "
-                f"({checkpoint.public_key[:16]}…)", checkpoint.seq,
+                0,
+                0,
+                f"the checkpoint at entry {checkpoint.seq} was signed by another key "
+                f"({checkpoint.public_key[:16]}…)",
+                checkpoint.seq,
             )
         try:
             signing.verify(checkpoint.public_key, checkpoint.message(), checkpoint.signature)
         except CryptoError:
             return Verification(
-                0, 0, f"the checkpoint at entry {checkpoint.seq} has a bad signature",
+                0,
+                0,
+                f"the checkpoint at entry {checkpoint.seq} has a bad signature",
                 checkpoint.seq,
             )
     wanted: dict[int, list[tuple[str, str]]] = {}
@@ -57,21 +62,24 @@ def audit_verify(
         for digest, source in wanted.pop(row.seq, []):
             if digest != row.hash:
                 return Verification(
-                    verifier.count, len(checkpoints),
+                    verifier.count,
+                    len(checkpoints),
                     f"entry {row.seq} differs from {source}: the log was rewritten",
                     row.seq,
                 )
     if wanted:
         first = min(wanted)
         return Verification(
-            verifier.count, len(checkpoints),
+            verifier.count,
+            len(checkpoints),
             f"entry {first} is missing: entries after {verifier.expected_seq - 1} were removed",
             first,
         )
     head = AuditHead.objects.get(pk=1)
     if head.seq != verifier.expected_seq - 1 or head.hash != verifier.last_hash:
         return Verification(
-            verifier.count, len(checkpoints),
+            verifier.count,
+            len(checkpoints),
             f"the log ends at entry {verifier.expected_seq - 1} but its head records entry "
             f"{head.seq}: entries were removed from the end",
             verifier.expected_seq,

@@ -19,6 +19,7 @@ from ombud.crypto import chain, signing
 if TYPE_CHECKING:
     from ombud.directory.models import User
 
+
 @functools.cache
 def signing_seed() -> bytes:
     return config.audit_signing_seed(settings.CONFIG)
@@ -55,17 +56,19 @@ def audit_record(
     with transaction.atomic():
         head = AuditHead.objects.select_for_update().get(pk=1)
         at = timezone.now()
-        previous_fields = dict(
+        canonical = chain.canonical_details(details)
+        seq = head.seq + 1
+        digest = chain.entry_hash(
+            seq=seq,
             at=chain_time(at),
             actor_id=actor_id,
             actor=actor_label,
             action=action,
             object_type=object_type,
             object_id=object_id,
-            details=chain.canonical_details(details),
+            details=canonical,
+            prev_hash=head.hash,
         )
-        seq = head.seq + 1
-        digest = chain.entry_hash(seq=seq, prev_hash=head.hash, **previous_fields)  # type: ignore[arg-type]
         entry = AuditEntry.objects.create(
             seq=seq,
             at=at,
@@ -74,7 +77,7 @@ def audit_record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            details=previous_fields["details"],
+            details=canonical,
             prev_hash=head.hash,
             hash=digest,
         )
@@ -88,7 +91,11 @@ def _checkpoint(
     *, seq: int, entry_hash: str, kind: str, day: dt.date | None = None
 ) -> AuditCheckpoint:
     checkpoint = AuditCheckpoint(
-        seq=seq, entry_hash=entry_hash, at=timezone.now(), kind=kind, day=day,
+        seq=seq,
+        entry_hash=entry_hash,
+        at=timezone.now(),
+        kind=kind,
+        day=day,
         public_key=public_key(),
     )
     checkpoint.signature = signing.sign(signing_seed(), checkpoint.message())

@@ -141,7 +141,9 @@ class Verifier:
             prev_hash=entry.prev_hash,
         )
         if computed != entry.hash:
-            return Break(entry.seq, f"entry {entry.seq} was changed: its content does not match its hash")
+            return Break(
+                entry.seq, f"entry {entry.seq} was changed: its content does not match its hash"
+            )
         self.expected_seq += 1
         self.last_hash = entry.hash
         self.count += 1

@@ -24,6 +24,13 @@ from ombud.directory.selectors import cycle_message, manager_would_cycle, user_h
 from ombud.directory.services import person_save
 
 
+def _actor(request: HttpRequest) -> User:
+    """The administrator acting; only they reach a model admin (see has_permission)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 class OmbudAdminSite(admin.AdminSite):
     site_header = _("Ombud administration")
     site_title = _("Ombud administration")
@@ -31,8 +38,11 @@ class OmbudAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_authenticated
-                    and user_has_role(user=user, role=roles.ADMINISTRATOR))  # type: ignore[arg-type]
+        return bool(
+            user.is_authenticated
+            and user.is_active
+            and user_has_role(user=user, role=roles.ADMINISTRATOR)
+        )
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.user.is_authenticated:
@@ -74,17 +84,33 @@ class UnitAdmin(AdministratorsOnly):
     def save_model(self, request: HttpRequest, obj: Unit, form: ModelForm, change: bool) -> None:
         obj.path = f"{obj.parent.path}/{obj.name}" if obj.parent else obj.name
         obj.save()
-        audit_record(actor=request.user, action="directory.unit.saved", obj=obj,  # type: ignore[arg-type]
-                     details={"path": obj.path, "fields": sorted(form.changed_data)})
+        audit_record(
+            actor=_actor(request),
+            action="directory.unit.saved",
+            obj=obj,
+            details={"path": obj.path, "fields": sorted(form.changed_data)},
+        )
 
 
 class PersonForm(ModelForm):
     class Meta:
         model = Person
-        fields = "__all__"
+        fields = [
+            "employee_id",
+            "name",
+            "other_names",
+            "email",
+            "phone",
+            "unit",
+            "manager",
+            "title",
+            "grade",
+            "is_executive",
+            "is_active",
+        ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         manager = data.get("manager")
         if manager is not None and manager_would_cycle(person=self.instance, manager=manager):
             self.add_error("manager", cycle_message(person=self.instance, manager=manager))
@@ -101,7 +127,7 @@ class PersonAdmin(AdministratorsOnly):
     list_select_related = ["unit", "manager"]
 
     def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
-        person_save(actor=request.user, person=obj, changed=list(form.changed_data))  # type: ignore[arg-type]
+        person_save(actor=_actor(request), person=obj, changed=list(form.changed_data))
 
 
 @admin.register(StaffRole, site=admin_site)
@@ -118,23 +144,32 @@ class RoleAssignmentAdmin(AdministratorsOnly):
     list_filter = ["role"]
     autocomplete_fields = ["user"]
 
-    def save_model(self, request: HttpRequest, obj: RoleAssignment, form: ModelForm,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: ModelForm, change: bool
+    ) -> None:
         obj.save()
-        audit_record(actor=request.user, action="directory.role.granted", obj=obj.user,  # type: ignore[arg-type]
-                     details={"role": obj.role.code, "username": obj.user.get_username()})
+        audit_record(
+            actor=_actor(request),
+            action="directory.role.granted",
+            obj=obj.user,
+            details={"role": obj.role.code, "username": obj.user.get_username()},
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.admin_site.has_permission(request)
 
     def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
-        audit_record(actor=request.user, action="directory.role.revoked", obj=obj.user,  # type: ignore[arg-type]
-                     details={"role": obj.role.code, "username": obj.user.get_username()})
+        audit_record(
+            actor=_actor(request),
+            action="directory.role.revoked",
+            obj=obj.user,
+            details={"role": obj.role.code, "username": obj.user.get_username()},
+        )
         obj.delete()
 
 
 @admin.register(User, site=admin_site)
-class OmbudUserAdmin(AdministratorsOnly, UserAdmin):  # type: ignore[misc]
+class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
     list_display = ["username", "email", "person", "is_active", "last_login"]
     list_filter = ["is_active"]
     autocomplete_fields = ["person"]
@@ -147,7 +182,9 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):  # type: ignore[misc]
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         obj.save()
-        audit_record(actor=request.user,  # type: ignore[arg-type]
-                     action="directory.user.saved" if change else "directory.user.created",
-                     obj=obj, details={"username": obj.get_username(),
-                                       "fields": sorted(form.changed_data)})
+        audit_record(
+            actor=_actor(request),
+            action="directory.user.saved" if change else "directory.user.created",
+            obj=obj,
+            details={"username": obj.get_username(), "fields": sorted(form.changed_data)},
+        )

@@ -28,8 +28,16 @@ from ombud.directory.models import Person, Unit, User
 from ombud.directory.services import unit_ensure
 
 HEADER = (
-    "employee_id", "name", "other_names", "email", "phone",
-    "unit", "manager_id", "title", "grade", "executive",
+    "employee_id",
+    "name",
+    "other_names",
+    "email",
+    "phone",
+    "unit",
+    "manager_id",
+    "title",
+    "grade",
+    "executive",
 )
 BATCH = 2000
 _EMPLOYEE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -37,9 +45,20 @@ _PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 _YES_NO = {"yes": True, "no": False}
 _validate_email = EmailValidator()
 _UPDATED_FIELDS = (
-    "name", "other_names", "email", "phone", "unit_id", "title", "grade", "is_executive",
+    "name",
+    "other_names",
+    "email",
+    "phone",
+    "unit_id",
+    "title",
+    "grade",
+    "is_executive",
     "is_active",
 )
+
+
+class FileChanged(Exception):
+    """The file no longer passes the checks it passed a moment ago."""
 
 
 @dataclass(frozen=True, order=True)
@@ -93,6 +112,11 @@ def _records(handle: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
             yield start, fields
 
 
+def _position(handle: io.TextIOWrapper) -> int:
+    """How far into the file the reader is, in bytes (read-ahead included)."""
+    return int(handle.buffer.tell())  # type: ignore[attr-defined]
+
+
 def _open(path: Path) -> io.TextIOWrapper:
     raw = path.open("rb")
     return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -125,20 +149,25 @@ def _parse(line: int, fields: list[str]) -> tuple[Row | None, list[RowError]]:
         errors.append(RowError(line, message))
 
     if len(fields) != len(HEADER):
-        bad(_("has %(found)d fields, expected %(expected)d") % {
-            "found": len(fields), "expected": len(HEADER)})
+        bad(
+            _("has %(found)d fields, expected %(expected)d")
+            % {"found": len(fields), "expected": len(HEADER)}
+        )
         return None, errors
     if any(_has_bad_bytes(value) for value in fields):
         bad(_("is not valid UTF-8 text"))
         return None, errors
-    (employee_id, name, other_names, email, phone, unit, manager_id, title, grade,
-     executive) = (value.strip() for value in fields)
+    (employee_id, name, other_names, email, phone, unit, manager_id, title, grade, executive) = (
+        value.strip() for value in fields
+    )
 
     if not employee_id:
         bad(_("employee_id is empty"))
     elif not _EMPLOYEE_ID.match(employee_id):
-        bad(_("employee_id %r is malformed (letters, digits, '.', '_', '-'; at most 64)")
-            % employee_id)
+        bad(
+            _("employee_id %r is malformed (letters, digits, '.', '_', '-'; at most 64)")
+            % employee_id
+        )
     if not name:
         bad(_("name is empty"))
     elif len(name) > 200:
@@ -155,11 +184,17 @@ def _parse(line: int, fields: list[str]) -> tuple[Row | None, list[RowError]]:
         bad(_("phone %r is malformed (digits, spaces, + ( ) . / -)") % phone)
     if unit:
         segments = unit.split("/")
-        if any(not seg or seg != seg.strip() or len(seg) > 100 for seg in segments) or len(
-            unit
-        ) > 500:
-            bad(_("unit path %r is malformed (names separated by '/', none empty, e.g. "
-                  "Retail/Grocery)") % unit)
+        if (
+            any(not seg or seg != seg.strip() or len(seg) > 100 for seg in segments)
+            or len(unit) > 500
+        ):
+            bad(
+                _(
+                    "unit path %r is malformed (names separated by '/', none empty, e.g. "
+                    "Retail/Grocery)"
+                )
+                % unit
+            )
     if manager_id and not _EMPLOYEE_ID.match(manager_id):
         bad(_("manager_id %r is malformed") % manager_id)
     if len(title) > 200:
@@ -170,13 +205,29 @@ def _parse(line: int, fields: list[str]) -> tuple[Row | None, list[RowError]]:
         bad(_("executive must be yes or no, not %r") % executive)
     if errors:
         return None, errors
-    return Row(employee_id, name, others, email, phone, unit, manager_id, title, grade,
-               _YES_NO[executive.lower()]), []
+    return Row(
+        employee_id,
+        name,
+        others,
+        email,
+        phone,
+        unit,
+        manager_id,
+        title,
+        grade,
+        _YES_NO[executive.lower()],
+    ), []
 
 
 def _progress(path: Path, description: str, show: bool) -> tqdm:
-    return tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=description,
-                disable=not show, leave=False)
+    return tqdm(
+        total=path.stat().st_size,
+        unit="B",
+        unit_scale=True,
+        desc=description,
+        disable=not show,
+        leave=False,
+    )
 
 
 @dataclass
@@ -193,20 +244,24 @@ def _check_file(path: Path, *, deactivate_missing: bool, show_progress: bool) ->
         checked.errors.extend(_check_header(handle))
         if checked.errors:
             return checked
-        position = handle.buffer.tell()
+        position = _position(handle)
         for count, (line, fields) in enumerate(_records(handle), 1):
             row, errors = _parse(line, fields)
             checked.errors.extend(errors)
             if count % 1000 == 0:
-                now = handle.buffer.tell()
+                now = _position(handle)
                 bar.update(now - position)
                 position = now
             if row is None:
                 continue
             if row.employee_id in checked.lines:
-                checked.errors.append(RowError(line, _(
-                    "employee_id %(id)r is already on line %(first)d") % {
-                    "id": row.employee_id, "first": checked.lines[row.employee_id]}))
+                checked.errors.append(
+                    RowError(
+                        line,
+                        _("employee_id %(id)r is already on line %(first)d")
+                        % {"id": row.employee_id, "first": checked.lines[row.employee_id]},
+                    )
+                )
                 continue
             checked.managers[row.employee_id] = row.manager_id
             checked.lines[row.employee_id] = line
@@ -221,7 +276,8 @@ def _check_managers(checked: _Checked, *, deactivate_missing: bool) -> None:
     stored: dict[str, tuple[str, bool]] = {
         employee_id: (manager or "", active)
         for employee_id, manager, active in Person.objects.values_list(
-            "employee_id", "manager__employee_id", "is_active").iterator(chunk_size=5000)
+            "employee_id", "manager__employee_id", "is_active"
+        ).iterator(chunk_size=5000)
     }
     for employee_id, manager_id in checked.managers.items():
         if not manager_id or manager_id in checked.managers:
@@ -229,12 +285,17 @@ def _check_managers(checked: _Checked, *, deactivate_missing: bool) -> None:
         line = checked.lines[employee_id]
         if deactivate_missing or manager_id not in stored:
             where = _("the file") if deactivate_missing else _("the file or the directory")
-            checked.errors.append(RowError(line, _(
-                "manager_id %(manager)r is not in %(where)s") % {
-                "manager": manager_id, "where": where}))
+            checked.errors.append(
+                RowError(
+                    line,
+                    _("manager_id %(manager)r is not in %(where)s")
+                    % {"manager": manager_id, "where": where},
+                )
+            )
         elif not stored[manager_id][1]:
-            checked.errors.append(RowError(line, _(
-                "manager_id %r has left (inactive in the directory)") % manager_id))
+            checked.errors.append(
+                RowError(line, _("manager_id %r has left (inactive in the directory)") % manager_id)
+            )
 
     def manager_of(employee_id: str) -> str:
         if employee_id in checked.managers:
@@ -249,11 +310,12 @@ def _check_managers(checked: _Checked, *, deactivate_missing: bool) -> None:
         current = start
         while current and current not in done:
             if current in on_path:
-                cycle = path[path.index(current):]
+                cycle = path[path.index(current) :]
                 lines = sorted(checked.lines[p] for p in cycle if p in checked.lines)
                 shown = " → ".join([*cycle, current])
-                checked.errors.append(RowError(lines[0] if lines else 1, _(
-                    "manager cycle: %s") % shown))
+                checked.errors.append(
+                    RowError(lines[0] if lines else 1, _("manager cycle: %s") % shown)
+                )
                 break
             path.append(current)
             on_path.add(current)
@@ -265,8 +327,14 @@ def _stored_values(person: Person) -> tuple[object, ...]:
     return tuple(getattr(person, name) for name in _UPDATED_FIELDS)
 
 
-def _write(path: Path, checked: _Checked, *, actor: User | str, deactivate_missing: bool,
-           show_progress: bool) -> ImportResult:
+def _write(
+    path: Path,
+    checked: _Checked,
+    *,
+    actor: User | str,
+    deactivate_missing: bool,
+    show_progress: bool,
+) -> ImportResult:
     result = ImportResult()
     now = timezone.now()
     unit_ids = {
@@ -277,14 +345,22 @@ def _write(path: Path, checked: _Checked, *, actor: User | str, deactivate_missi
     current_manager: dict[str, int | None] = {}
 
     def flush(batch: list[Row]) -> None:
-        existing = {p.employee_id: p for p in Person.objects.filter(
-            employee_id__in=[row.employee_id for row in batch])}
+        existing = {
+            p.employee_id: p
+            for p in Person.objects.filter(employee_id__in=[row.employee_id for row in batch])
+        }
         new, dirty = [], []
         for row in batch:
             values = dict(
-                name=row.name, other_names=row.other_names, email=row.email, phone=row.phone,
-                unit_id=unit_ids.get(row.unit), title=row.title, grade=row.grade,
-                is_executive=row.executive, is_active=True,
+                name=row.name,
+                other_names=row.other_names,
+                email=row.email,
+                phone=row.phone,
+                unit_id=unit_ids.get(row.unit),
+                title=row.title,
+                grade=row.grade,
+                is_executive=row.executive,
+                is_active=True,
             )
             person = existing.get(row.employee_id)
             if person is None:
@@ -306,13 +382,14 @@ def _write(path: Path, checked: _Checked, *, actor: User | str, deactivate_missi
         handle.readline()
         batch: list[Row] = []
         for line, fields in _records(handle):
-            row, _errors = _parse(line, fields)
-            assert row is not None  # every row was checked
+            row, errors = _parse(line, fields)
+            if row is None:  # the file changed since it was checked
+                raise FileChanged(errors)
             batch.append(row)
             if len(batch) >= BATCH:
                 flush(batch)
                 batch = []
-                bar.update(handle.buffer.tell() - bar.n)
+                bar.update(_position(handle) - bar.n)
         if batch:
             flush(batch)
 
@@ -332,12 +409,14 @@ def _write(path: Path, checked: _Checked, *, actor: User | str, deactivate_missi
 
     if deactivate_missing:
         leaving = [
-            pk for pk, employee_id in Person.objects.filter(is_active=True).values_list(
-                "pk", "employee_id").iterator(chunk_size=5000)
+            pk
+            for pk, employee_id in Person.objects.filter(is_active=True)
+            .values_list("pk", "employee_id")
+            .iterator(chunk_size=5000)
             if employee_id not in checked.managers
         ]
         for start in range(0, len(leaving), BATCH):
-            chunk = leaving[start:start + BATCH]
+            chunk = leaving[start : start + BATCH]
             Person.objects.filter(pk__in=chunk).update(is_active=False, updated_at=now)
             User.objects.filter(person_id__in=chunk).update(is_active=False)
         result.deactivated = len(leaving)
@@ -353,24 +432,38 @@ def _sha256(path: Path) -> str:
 
 
 def directory_import(
-    *, actor: User | str, path: Path, deactivate_missing: bool = False,
+    *,
+    actor: User | str,
+    path: Path,
+    deactivate_missing: bool = False,
     show_progress: bool = False,
 ) -> ImportResult:
     """Check the whole file; if any row is wrong, return every error and change nothing."""
-    checked = _check_file(path, deactivate_missing=deactivate_missing,
-                          show_progress=show_progress)
+    checked = _check_file(path, deactivate_missing=deactivate_missing, show_progress=show_progress)
     if checked.errors:
         return ImportResult(errors=checked.errors)
     with transaction.atomic():
-        result = _write(path, checked, actor=actor, deactivate_missing=deactivate_missing,
-                        show_progress=show_progress)
-        audit_record(actor=actor, action="directory.imported", object_type="directory",
-                     details={
-                         "file": path.name, "sha256": _sha256(path), "rows": len(checked.lines),
-                         "added": result.added, "updated": result.updated,
-                         "deactivated": result.deactivated,
-                         "deactivate_missing": deactivate_missing,
-                     })
+        result = _write(
+            path,
+            checked,
+            actor=actor,
+            deactivate_missing=deactivate_missing,
+            show_progress=show_progress,
+        )
+        audit_record(
+            actor=actor,
+            action="directory.imported",
+            object_type="directory",
+            details={
+                "file": path.name,
+                "sha256": _sha256(path),
+                "rows": len(checked.lines),
+                "added": result.added,
+                "updated": result.updated,
+                "deactivated": result.deactivated,
+                "deactivate_missing": deactivate_missing,
+            },
+        )
     return result
 
 

@@ -28,7 +28,9 @@ class Person(models.Model):
     employee_id = models.CharField(_("employee id"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     other_names = models.JSONField(
-        _("other names"), default=list, blank=True,
+        _("other names"),
+        default=list,
+        blank=True,
         help_text=_("Other spellings, such as the name in another script."),
     )
     email = models.EmailField(_("work e-mail"), blank=True, db_index=True)

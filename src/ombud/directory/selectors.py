@@ -48,7 +48,9 @@ def manager_would_cycle(*, person: Person, manager: Person | None) -> bool:
 
 def cycle_message(*, person: Person, manager: Person | None) -> str:
     return _("%(manager)s reports to %(person)s, directly or not: that would be a cycle.") % {
-        "manager": manager, "person": person.name}
+        "manager": manager,
+        "person": person.name,
+    }
 
 
 def person_direct_reports(*, person: Person) -> QuerySet[Person]:

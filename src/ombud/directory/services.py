@@ -26,19 +26,25 @@ def _watched_value(person: Person, field: str) -> Any:
 
 def unit_ensure(*, actor: User | str, path: str) -> Unit:
     """The unit at ``path`` (``Retail/Grocery``), creating it and its parents as needed."""
+    names = path.split("/")
+    if not all(names):
+        raise ValidationError(_("Unit path %(path)r has an empty name.") % {"path": path})
     parent: Unit | None = None
     built: list[str] = []
-    for name in path.split("/"):
+    unit = None
+    for name in names:
         built.append(name)
         unit, created = Unit.objects.get_or_create(
             path="/".join(built), defaults={"name": name, "parent": parent}
         )
         if created:
-            audit_record(actor=actor, action="directory.unit.created", obj=unit,
-                         details={"path": unit.path})
+            audit_record(
+                actor=actor, action="directory.unit.created", obj=unit, details={"path": unit.path}
+            )
         parent = unit
-    assert parent is not None
-    return parent
+    if unit is None:
+        raise ValidationError(_("Unit path %(path)r is empty.") % {"path": path})
+    return unit
 
 
 @transaction.atomic
@@ -72,14 +78,22 @@ def person_deactivate(*, actor: User | str, person: Person) -> Person:
     person.is_active = False
     person.save(update_fields=["is_active", "updated_at"])
     User.objects.filter(person=person).update(is_active=False)
-    audit_record(actor=actor, action="directory.person.deactivated", obj=person,
-                 details={"employee_id": person.employee_id})
+    audit_record(
+        actor=actor,
+        action="directory.person.deactivated",
+        obj=person,
+        details={"employee_id": person.employee_id},
+    )
     return person
 
 
 @transaction.atomic
 def user_create(
-    *, actor: User | str, username: str, password: str | None, person: Person | None = None,
+    *,
+    actor: User | str,
+    username: str,
+    password: str | None,
+    person: Person | None = None,
     email: str = "",
 ) -> User:
     user = User(username=username, person=person, email=email or (person.email if person else ""))
@@ -90,9 +104,12 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    audit_record(actor=actor, action="directory.user.created", obj=user,
-                 details={"username": username,
-                          "employee_id": person.employee_id if person else None})
+    audit_record(
+        actor=actor,
+        action="directory.user.created",
+        obj=user,
+        details={"username": username, "employee_id": person.employee_id if person else None},
+    )
     return user
 
 
@@ -101,8 +118,12 @@ def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment:
     staff_role = StaffRole.objects.get(code=role)
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=staff_role)
     if created:
-        audit_record(actor=actor, action="directory.role.granted", obj=user,
-                     details={"role": role, "username": user.get_username()})
+        audit_record(
+            actor=actor,
+            action="directory.role.granted",
+            obj=user,
+            details={"role": role, "username": user.get_username()},
+        )
     return assignment
 
 
@@ -110,5 +131,9 @@ def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment:
 def role_revoke(*, actor: User | str, user: User, role: str) -> None:
     deleted, _rows = RoleAssignment.objects.filter(user=user, role__code=role).delete()
     if deleted:
-        audit_record(actor=actor, action="directory.role.revoked", obj=user,
-                     details={"role": role, "username": user.get_username()})
+        audit_record(
+            actor=actor,
+            action="directory.role.revoked",
+            obj=user,
+            details={"role": role, "username": user.get_username()},
+        )

@@ -6,6 +6,7 @@ work with a unique row or a guarded update), so any number may run.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -28,12 +29,16 @@ logger = logging.getLogger("ombud.worker")
 PERIODIC: list[Callable[[], object]] = [audit_checkpoint_daily]
 
 
-def heartbeat_record(*, worker_id: str, started_at: object) -> None:
+def heartbeat_record(*, worker_id: str, started_at: dt.datetime) -> None:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
-        defaults={"beat_at": now, "hostname": socket.gethostname()[:255], "pid": os.getpid(),
-                  "started_at": started_at},
+        defaults={
+            "beat_at": now,
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started_at,
+        },
     )
 
 
@@ -57,8 +62,13 @@ class BackgroundWorker:
             except Exception:
                 logger.exception("periodic duty %s failed", duty.__name__)
         queue = QueueWorker(
-            queue_names=["*"], interval=0, batch=True, backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=self.worker_id,
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=self.worker_id,
             excluded_queue_names=[],
         )
         queue.run()

@@ -13,7 +13,7 @@ from ombud.directory.models import Person, User
 from ombud.directory.services import role_grant, user_create
 
 PEOPLE_CSV = Path(__file__).with_name("people.csv")
-DEMO_PASSWORD = "quillfern-demo"  # printed on the terminal by `ombud demo`; demo only
+DEMO_PASSWORD = "quillfern-demo"  # noqa: S105 - printed on the terminal by `ombud demo`; demo only
 ACTOR = "system:demo"
 
 STAFF = [
@@ -53,10 +53,12 @@ def demo_load() -> list[SignIn]:
         result = directory_import(actor=ACTOR, path=PEOPLE_CSV)
         if not result.ok:  # the shipped file is checked by the tests; this is a guard
             raise DemoRefused("; ".join(str(error) for error in result.errors))
-        for person in Person.objects.filter(account__isnull=True, is_active=True,
-                                            employee_id__startswith="Q"):
-            user_create(actor=ACTOR, username=username_for(person), password=DEMO_PASSWORD,
-                        person=person)
+        for person in Person.objects.filter(
+            account__isnull=True, is_active=True, employee_id__startswith="Q"
+        ):
+            user_create(
+                actor=ACTOR, username=username_for(person), password=DEMO_PASSWORD, person=person
+            )
         staff: dict[str, SignIn] = {}
         for employee_id, role in STAFF:
             user = User.objects.select_related("person").get(person__employee_id=employee_id)

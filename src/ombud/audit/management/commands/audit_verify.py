@@ -21,11 +21,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--expect", action="append", default=[], metavar="ENTRY:HASH",
+            "--expect",
+            action="append",
+            default=[],
+            metavar="ENTRY:HASH",
             help="A checkpoint hash kept elsewhere (such as the daily e-mail); repeatable.",
         )
         parser.add_argument(
-            "--public-key", metavar="HEX",
+            "--public-key",
+            metavar="HEX",
             help="The server's checkpoint key as you recorded it (default: this server's).",
         )
 

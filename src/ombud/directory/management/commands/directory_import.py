@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
-            "--deactivate-missing", action="store_true",
+            "--deactivate-missing",
+            action="store_true",
             help="The file is a full snapshot: people missing from it become inactive.",
         )
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         result = directory_import(
-            actor=f"cli:{getpass.getuser()}", path=path,
+            actor=f"cli:{getpass.getuser()}",
+            path=path,
             deactivate_missing=options["deactivate_missing"],
             show_progress=sys.stderr.isatty(),
         )

@@ -1,0 +1,90 @@
+"""`ombud serve` and `ombud demo` as a user runs them: real processes, real HTTP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import OMBUD, free_port
+
+pytestmark = pytest.mark.slow
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            status, body = get(url + "healthz")
+            last = (status, body)
+            if status == 200:
+                return json.loads(body)
+        except OSError as error:
+            last = error
+        time.sleep(0.5)
+    raise AssertionError(f"/healthz never answered 200: {last}")
+
+
+def start(instance, *args: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [OMBUD, *args, "--port", str(port)],
+        env=instance.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, f"http://127.0.0.1:{port}/"
+
+
+def stop(process: subprocess.Popen, how: int = signal.SIGTERM) -> tuple[int, str, str]:
+    process.send_signal(how)
+    out, err = process.communicate(timeout=40)
+    return process.returncode, out, err
+
+
+def test_serve_on_a_fresh_folder_answers_health_and_stops_cleanly_on_sigterm(instance):
+    process, url = start(instance, "serve")
+    try:
+        assert wait_for_health(url, process) == {"database": "ok", "worker": "ok"}
+        status, page = get(url)
+        assert status == 200 and b"Speak up safely" in page
+    finally:
+        code, out, err = stop(process)
+    assert code == 0, err
+    assert "ombud: stopped" in err
+    with pytest.raises(OSError):
+        get(url)  # nothing listens any more: both children are gone
+
+
+def test_demo_prints_the_staff_sign_ins_and_serves_the_demo_organisation(instance):
+    process, url = start(instance, "demo")
+    try:
+        wait_for_health(url, process)
+    finally:
+        code, out, err = stop(process, signal.SIGINT)
+    assert code == 0, err
+    assert f"Open {url}" in out
+    assert "Every demo account's password is: quillfern-demo" in out
+    for username, role in [
+        ("amara.quenby", "handler"),
+        ("idris.halloway", "auditor"),
+        ("wenna.trelawny", "administrator"),
+        ("theodora.ashgrove", "board-committee"),
+    ]:
+        assert any(username in line and role in line for line in out.splitlines()), username
