@@ -9,11 +9,13 @@ Ada Okonkwo-Reyes audits and Milo Fairbairn administers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,26 +146,33 @@ class Instance:
             connection.close()
 
 
-@pytest.fixture
-def instance(tmp_path):
+@contextlib.contextmanager
+def fresh_instance(folder: Path) -> Iterator[Instance]:
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("OMBUD_", "DATABASE_URL"))
     }
-    env["OMBUD_DATA_DIR"] = str(tmp_path / "data")
+    env["OMBUD_DATA_DIR"] = str(folder / "data")
     base = os.environ.get("DATABASE_URL")
-    name = None
+    name = f"ombud_cli_{secrets.token_hex(4)}"
     if base:
         import psycopg
 
-        name = f"ombud_cli_{secrets.token_hex(4)}"
         with psycopg.connect(base, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
         env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
-    yield Instance(env=env, data_dir=tmp_path / "data")
-    if base and name:
-        import psycopg
+    try:
+        yield Instance(env=env, data_dir=folder / "data")
+    finally:
+        if base:
+            import psycopg
 
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            with psycopg.connect(base, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def instance(tmp_path) -> Iterator[Instance]:
+    with fresh_instance(tmp_path) as made:
+        yield made

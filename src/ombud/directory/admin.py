@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -92,7 +93,27 @@ class UnitAdmin(AdministratorsOnly):
         )
 
 
+class OtherNamesField(forms.CharField):
+    """Other names, one per line, stored as a list."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return str(value or "")
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
 class PersonForm(ModelForm):
+    other_names = OtherNamesField(
+        required=False,
+        label=_("Other names"),
+        help_text=_("One per line: other spellings, such as the name in another script."),
+    )
+
     class Meta:
         model = Person
         fields = [

@@ -1,0 +1,42 @@
+# Ombud: one command each to run, test and lint. `make help` lists them.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help run demo test lint format bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## run Ombud on http://127.0.0.1:8000/ (SQLite under ./var)
+	$(BIN)/ombud serve
+
+demo: $(STAMP)  ## run Ombud with the invented demo organisation and print the sign-ins
+	$(BIN)/ombud demo
+
+test: $(STAMP)  ## run the whole test suite (PostgreSQL too when DATABASE_URL is set)
+	scripts/ensure-system-packages
+	OMBUD_DATA_DIR=$${OMBUD_DATA_DIR:-var/test} $(BIN)/pytest
+
+lint: $(STAMP)  ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)  ## reformat the code with ruff
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(STAMP)  ## measure the directory import of 250,000 people (see BENCHMARKS.md)
+	$(BIN)/python bench/directory_import.py
+
+clean:  ## remove the virtual environment and caches (keeps ./var)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""What every page shares: security middleware and error pages."""

@@ -1,0 +1,129 @@
+"""Pages in a real browser (Debian's Chromium driven by Playwright), served by
+`ombud demo` exactly as a user starts it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ombud.directory.demo import DEMO_PASSWORD
+from tests.conftest import OMBUD, free_port, fresh_instance
+from tests.test_serve import wait_for_health
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(os.environ.get("OMBUD_SCREENSHOTS", "var/screenshots"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> Iterator[str]:
+    with fresh_instance(tmp_path_factory.mktemp("browser")) as instance:
+        port = free_port()
+        process = subprocess.Popen(
+            [OMBUD, "demo", "--port", str(port)],
+            env=instance.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_health(url + "/", process)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=40)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.csp_violations: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / name, full_page=True)
+
+
+@pytest.fixture
+def tab(browser: Browser) -> Iterator[Tab]:
+    context = browser.new_context()
+    yield Tab(context.new_page())
+    context.close()
+
+
+def sign_in(tab: Tab, base: str, username: str, password: str) -> None:
+    page = tab.page
+    page.goto(base + "/")
+    page.get_by_role("link", name="Sign in", exact=True).click()
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_the_home_page_renders_with_its_stylesheet(tab, demo_url):
+    tab.page.goto(demo_url + "/")
+    tab.shot("home.png")
+    assert tab.page.get_by_role("heading", level=1).inner_text().startswith("Speak up safely")
+    header = "getComputedStyle(document.querySelector('header.site')).backgroundColor"
+    assert tab.page.evaluate(header) == "rgb(255, 255, 255)"  # the stylesheet loaded
+    assert tab.csp_violations == []
+
+
+def test_an_administrator_signs_in_and_edits_the_directory_without_csp_violations(tab, demo_url):
+    page = tab.page
+    sign_in(tab, demo_url, "wenna.trelawny", DEMO_PASSWORD)
+    assert page.get_by_text("Signed in as Wenna Trelawny").is_visible()
+    page.get_by_role("link", name="Manage the directory").click()
+    page.get_by_role("link", name="People").first.click()
+    page.get_by_role("link", name="Q0013", exact=True).click()
+    page.get_by_label("Job title").fill("Senior Buyer")
+    tab.shot("admin-person.png")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.get_by_text("was changed successfully").is_visible()
+    tab.shot("admin-people.png")
+    assert tab.csp_violations == []
+
+
+def test_a_wrong_password_keeps_the_user_name_and_says_what_is_wrong(tab, demo_url):
+    sign_in(tab, demo_url, "amara.quenby", "not her password")
+    assert tab.page.get_by_role("alert").inner_text().startswith("Please enter a correct")
+    assert tab.page.get_by_label("User name").input_value() == "amara.quenby"
+    tab.shot("sign-in-error.png")
+    assert tab.csp_violations == []
+
+
+def test_a_handler_who_opens_the_admin_is_told_she_may_not(tab, demo_url):
+    sign_in(tab, demo_url, "amara.quenby", DEMO_PASSWORD)
+    response = tab.page.goto(demo_url + "/admin/")
+    assert response is not None and response.status == 403
+    assert tab.page.get_by_text("Your account may not do this").is_visible()
