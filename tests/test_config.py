@@ -105,14 +105,15 @@ def test_a_damaged_audit_signing_key_is_refused(env, tmp_path):
 def test_a_fresh_data_folder_gets_its_secrets_readable_by_the_owner_only(instance):
     result = instance.run("audit", "verify")
     assert result.returncode == 0, result.stderr
+    kept = {}
     for name in ("secret_key", "audit_signing.key"):
         mode = stat.S_IMODE((instance.data_dir / name).stat().st_mode)
         assert mode == 0o600, name
+        kept[name] = (instance.data_dir / name).read_text()
     again = instance.run("audit", "verify")
     assert again.returncode == 0
-    assert (instance.data_dir / "secret_key").read_text() == (
-        instance.data_dir / "secret_key"
-    ).read_text()
+    for name, content in kept.items():
+        assert (instance.data_dir / name).read_text() == content  # generated once, then kept
 
 
 def test_values_may_come_from_files(instance, tmp_path):
@@ -133,3 +134,19 @@ def test_values_may_come_from_files(instance, tmp_path):
     refused = instance.run("audit", "verify")
     assert refused.returncode == 2
     assert "OMBUD_COUNTRY" in refused.stderr and "'ZZ'" in refused.stderr
+
+
+def test_the_demo_refuses_to_load_in_production_however_it_is_said(env, tmp_path):
+    secret = tmp_path / "env"
+    secret.write_text("production\n")
+    result = run_ombud(
+        {
+            **env,
+            "OMBUD_ENV_FILE": str(secret),
+            "OMBUD_SECRET_KEY": GOOD_SECRET,
+            "OMBUD_ALLOWED_HOSTS": "ombud.example",
+        },
+        "demo",
+    )
+    assert result.returncode == 2
+    assert "cannot be loaded when OMBUD_ENV=production" in result.stderr

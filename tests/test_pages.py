@@ -67,7 +67,7 @@ def test_a_signed_in_handler_sees_her_role(client, cast):
     assert client.login(username="hana", password="correct horse")
     page = client.get("/").content.decode()
     assert "Signed in as Hana Quill" in page
-    assert "<li>handler</li>" in page
+    assert "<li>Handler</li>" in page
     assert "Manage the directory" not in page
 
 
@@ -183,7 +183,7 @@ def _login_with_origin(origin: str, fetch_site: str):
     return browser.post(
         "/accounts/login/",
         {"username": "hana", "password": "correct horse", "csrfmiddlewaretoken": token[1]},
-        headers={"Origin": origin, "Sec-Fetch-Site": fetch_site},
+        headers={"Origin": origin, **({"Sec-Fetch-Site": fetch_site} if fetch_site else {})},
     )
 
 
@@ -202,3 +202,45 @@ def test_a_cross_site_form_with_a_null_origin_is_refused(cast):
 def test_a_form_from_another_origin_is_refused(cast):
     response = _login_with_origin("https://evil.example", "cross-site")
     assert response.status_code == 403
+
+
+def test_a_null_origin_without_fetch_metadata_is_refused(cast):
+    response = _login_with_origin("null", "")
+    assert response.status_code == 403
+    assert "This form could not be accepted" in response.content.decode()
+
+
+def test_revoking_roles_in_bulk_from_the_admin_is_audited_one_by_one(client, cast):
+    from ombud.directory.models import RoleAssignment
+
+    client.force_login(cast.administrator)
+    handlers = RoleAssignment.objects.filter(role__code="handler")
+    response = client.post(
+        "/admin/directory/roleassignment/",
+        {"action": "delete_selected", "_selected_action": [a.pk for a in handlers], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not RoleAssignment.objects.filter(role__code="handler").exists()
+    revoked = AuditEntry.objects.filter(action="directory.role.revoked", actor="user:milo")
+    assert sorted(e.details for e in revoked) == [
+        '{"role":"handler","username":"emil"}',
+        '{"role":"handler","username":"hana"}',
+    ]
+
+
+def test_an_administrator_setting_a_password_is_audited(client, cast):
+    client.force_login(cast.administrator)
+    url = f"/admin/directory/user/{cast.auditor.pk}/password/"
+    response = client.post(
+        url,
+        {
+            "password1": "a new long passphrase",
+            "password2": "a new long passphrase",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    cast.auditor.refresh_from_db()
+    assert cast.auditor.check_password("a new long passphrase")
+    entry = AuditEntry.objects.get(action="directory.user.password_set")
+    assert entry.actor == "user:milo" and entry.object_id == str(cast.auditor.pk)

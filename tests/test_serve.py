@@ -8,6 +8,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,19 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) ->
     raise AssertionError(f"/healthz never answered 200: {last}")
 
 
+def processes_of(instance) -> list[int]:
+    """Every process started with this instance's data folder in its environment."""
+    marker = f"OMBUD_DATA_DIR={instance.env['OMBUD_DATA_DIR']}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
 def start(instance, *args: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
@@ -64,12 +78,15 @@ def test_serve_on_a_fresh_folder_answers_health_and_stops_cleanly_on_sigterm(ins
         assert wait_for_health(url, process) == {"database": "ok", "worker": "ok"}
         status, page = get(url)
         assert status == 200 and b"Speak up safely" in page
+        # The supervisor, the web server (master and workers) and the worker.
+        assert len(processes_of(instance)) >= 4
     finally:
         code, out, err = stop(process)
     assert code == 0, err
     assert "ombud: stopped" in err
     with pytest.raises(OSError):
-        get(url)  # nothing listens any more: both children are gone
+        get(url)  # nothing listens any more
+    assert processes_of(instance) == []  # and no child was left behind
 
 
 def test_demo_prints_the_staff_sign_ins_and_serves_the_demo_organisation(instance):

@@ -137,10 +137,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    if os.environ.get("OMBUD_ENV") == "production":
-        return _fail("the demo organisation cannot be loaded when OMBUD_ENV=production", 2)
-    os.environ.setdefault("OMBUD_ORGANISATION_NAME", "Quillfern Group (demo)")
+    if not {"OMBUD_ORGANISATION_NAME", "OMBUD_ORGANISATION_NAME_FILE"} & set(os.environ):
+        os.environ["OMBUD_ORGANISATION_NAME"] = "Quillfern Group (demo)"
     _setup()
+    from django.conf import settings
+
+    if settings.CONFIG.production:
+        # Its accounts share a published password.
+        return _fail("the demo organisation cannot be loaded when OMBUD_ENV=production", 2)
     from ombud.directory.demo import DEMO_PASSWORD, demo_load
 
     sign_ins = demo_load()

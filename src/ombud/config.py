@@ -40,8 +40,8 @@ class ConfigError(Exception):
 class Config:
     env: str
     data_dir: Path
-    database: dict[str, object]
-    secret_key: str
+    database: dict[str, object] = field(repr=False)  # may hold a password
+    secret_key: str = field(repr=False)
     allowed_hosts: list[str]
     time_zone: str
     country: str

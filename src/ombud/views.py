@@ -5,8 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from ombud.directory.models import User
+from ombud.directory.models import StaffRole, User
+from ombud.directory.roles import ADMINISTRATOR
 from ombud.directory.selectors import user_roles
 
 
@@ -16,9 +18,10 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
 
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = sorted(user_roles(user=user)) if isinstance(user, User) else []
+    codes = user_roles(user=user) if isinstance(user, User) else set()
+    roles = [_(role.name) for role in StaffRole.objects.filter(code__in=codes)]
     return render(
-        request, "home.html", {"roles": roles, "is_administrator": "administrator" in roles}
+        request, "home.html", {"roles": roles, "is_administrator": ADMINISTRATOR in codes}
     )
 
 

@@ -206,3 +206,46 @@ def test_a_cycle_through_people_already_in_the_directory_is_refused(db, tmp_path
         )
     assert "line 2: manager cycle: E1 → E4 → E3 → E2 → E1" in err.getvalue()
     assert Person.objects.get(employee_id="E1").manager is None
+
+
+def test_line_numbers_count_the_lines_of_a_quoted_field_that_spans_several(db, tmp_path):
+    text = f"""{HEAD}
+E1,"Maren
+Osterhout",,maren@acme.example,,Board Office,,Chief Executive,E1,yes
+E2,Tiberius Vance,,not-an-email,,Retail,E1,Head of Retail,E2,yes
+"""
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "directory_import", str(write(tmp_path, text)), stdout=io.StringIO(), stderr=err
+        )
+    assert "line 4: e-mail 'not-an-email' is malformed" in err.getvalue()
+
+
+def test_a_broken_quote_is_reported_with_its_line_and_nothing_imported(db, tmp_path):
+    text = GOOD + 'E5,"Bjorn Ask,,bjorn@acme.example,,Retail,E1,Buyer,P1,no\n' + "x" * 200_000
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "directory_import", str(write(tmp_path, text)), stdout=io.StringIO(), stderr=err
+        )
+    assert "line 6: cannot be read as CSV" in err.getvalue()
+    assert Person.objects.count() == 0
+
+
+def test_a_reimport_audits_each_change_of_manager_executive_flag_and_leaver(db, tmp_path):
+    run_import(write(tmp_path, GOOD))
+    changed = GOOD.replace(
+        "E3,Lotte Kjaergaard,,lotte.k@acme.example,,Retail/Grocery,E2,Grocery Lead,M1,no",
+        "E3,Lotte Kjaergaard,,lotte.k@acme.example,,Retail/Grocery,E1,Grocery Lead,M1,yes",
+    )
+    snapshot = "\n".join(line for line in changed.splitlines() if not line.startswith("E4")) + "\n"
+    out, _err = run_import(write(tmp_path, snapshot, "snapshot.csv"), "--deactivate-missing")
+    assert "0 added, 1 updated, 2 unchanged, 1 deactivated" in out
+    lotte = AuditEntry.objects.get(action="directory.person.updated")
+    assert lotte.details == (
+        '{"employee_id":"E3","is_executive":{"from":false,"to":true},'
+        '"manager":{"from":"E2","to":"E1"},"source":"import"}'
+    )
+    nils = AuditEntry.objects.get(action="directory.person.deactivated")
+    assert '"employee_id":"E4"' in nils.details

@@ -73,3 +73,14 @@ def test_a_leaver_is_kept_inactive_and_loses_the_sign_in(cast):
 def test_people_cannot_be_deleted_while_others_refer_to_them(cast):
     with pytest.raises(ProtectedError):
         cast.accused.delete()
+
+
+def test_unticking_active_in_any_way_stops_the_sign_in(cast):
+    person = cast.handler.person
+    person.is_active = False
+    person_save(actor=cast.administrator, person=person, changed=["is_active"])
+    cast.handler.refresh_from_db()
+    assert cast.handler.is_active is False
+    entry = AuditEntry.objects.filter(action="directory.person.updated").last()
+    assert '"is_active":{"from":true,"to":false}' in entry.details
+    assert '"sign_ins_stopped":1' in entry.details

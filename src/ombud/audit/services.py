@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import getpass
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,14 @@ def signing_seed() -> bytes:
 
 def public_key() -> str:
     return signing.public_key_hex(signing_seed())
+
+
+def cli_actor() -> str:
+    """Who runs a command: the operating-system account (or its number)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return f"cli:uid-{os.getuid()}"
 
 
 def _actor_fields(actor: User | str) -> tuple[int | None, str]:

@@ -11,7 +11,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -22,7 +23,7 @@ from ombud.audit.services import audit_record
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle, user_has_role
-from ombud.directory.services import person_save
+from ombud.directory.services import person_save, role_grant, role_revoke
 
 
 def _actor(request: HttpRequest) -> User:
@@ -78,19 +79,16 @@ class AdministratorsOnly(admin.ModelAdmin):
 
 @admin.register(Unit, site=admin_site)
 class UnitAdmin(AdministratorsOnly):
+    """Units come from the directory import (their paths); here they are only shown."""
+
     list_display = ["path", "parent"]
     search_fields = ["path"]
-    readonly_fields = ["path"]
 
-    def save_model(self, request: HttpRequest, obj: Unit, form: ModelForm, change: bool) -> None:
-        obj.path = f"{obj.parent.path}/{obj.name}" if obj.parent else obj.name
-        obj.save()
-        audit_record(
-            actor=_actor(request),
-            action="directory.unit.saved",
-            obj=obj,
-            details={"path": obj.path, "fields": sorted(form.changed_data)},
-        )
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
 
 
 class OtherNamesField(forms.CharField):
@@ -153,9 +151,14 @@ class PersonAdmin(AdministratorsOnly):
 
 @admin.register(StaffRole, site=admin_site)
 class StaffRoleAdmin(AdministratorsOnly):
-    list_display = ["name", "code"]
+    """The roles are part of Ombud (code checks them by code): shown, never edited."""
+
+    list_display = ["name", "code", "description"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -165,28 +168,25 @@ class RoleAssignmentAdmin(AdministratorsOnly):
     list_filter = ["role"]
     autocomplete_fields = ["user"]
 
-    def save_model(
-        self, request: HttpRequest, obj: RoleAssignment, form: ModelForm, change: bool
-    ) -> None:
-        obj.save()
-        audit_record(
-            actor=_actor(request),
-            action="directory.role.granted",
-            obj=obj.user,
-            details={"role": obj.role.code, "username": obj.user.get_username()},
-        )
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # An assignment is granted or revoked, never edited into another one.
+        return obj is None and self.admin_site.has_permission(request)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.admin_site.has_permission(request)
 
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: ModelForm, change: bool
+    ) -> None:
+        saved = role_grant(actor=_actor(request), user=obj.user, role=obj.role.code)
+        obj.pk = saved.pk
+
     def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
-        audit_record(
-            actor=_actor(request),
-            action="directory.role.revoked",
-            obj=obj.user,
-            details={"role": obj.role.code, "username": obj.user.get_username()},
-        )
-        obj.delete()
+        role_revoke(actor=_actor(request), user=obj.user, role=obj.role.code)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleAssignment]) -> None:
+        for assignment in queryset.select_related("user", "role"):
+            self.delete_model(request, assignment)
 
 
 @admin.register(User, site=admin_site)
@@ -200,6 +200,21 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = User.objects.get(pk=id)
+                audit_record(
+                    actor=_actor(request),
+                    action="directory.user.password_set",
+                    obj=user,
+                    details={"username": user.get_username()},
+                )
+        return response
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         obj.save()

@@ -58,17 +58,25 @@ _UPDATED_FIELDS = (
 )
 
 
-class FileChanged(Exception):
-    """The file no longer passes the checks it passed a moment ago."""
-
-
 @dataclass(frozen=True, order=True)
 class RowError:
-    line: int
+    line: int  # 0 when the error is about the whole file
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+class FileChanged(Exception):
+    """The file is not the one that was checked a moment ago."""
+
+
+class Unreadable(Exception):
+    """The CSV itself is broken from this line on (an unclosed quote, say)."""
+
+    def __init__(self, error: RowError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass
@@ -106,7 +114,14 @@ def _records(handle: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
     """(line number of the record's first line, fields) for every record after the header."""
     reader = csv.reader(handle)
     consumed = 0  # lines the reader has read; the header (line 1) was read before it
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            message = _("cannot be read as CSV (%s)") % error
+            raise Unreadable(RowError(consumed + 2, message)) from None
         start = consumed + 2
         consumed = reader.line_num
         if fields:
@@ -176,7 +191,9 @@ def _parse(line: int, fields: list[str]) -> tuple[Row | None, list[RowError]]:
     others = [other.strip() for other in other_names.split(";") if other.strip()]
     if any(len(other) > 200 for other in others):
         bad(_("an entry of other_names is longer than 200 characters"))
-    if email:
+    if len(email) > 254:
+        bad(_("e-mail is longer than 254 characters"))
+    elif email:
         try:
             _validate_email(email)
         except ValidationError:
@@ -245,32 +262,38 @@ def _check_file(path: Path, *, deactivate_missing: bool, show_progress: bool) ->
         checked.errors.extend(_check_header(handle))
         if checked.errors:
             return checked
-        position = _position(handle)
-        for count, (line, fields) in enumerate(_records(handle), 1):
-            row, errors = _parse(line, fields)
-            checked.errors.extend(errors)
-            if count % 1000 == 0:
-                now = _position(handle)
-                bar.update(now - position)
-                position = now
-            if row is None:
-                continue
-            if row.employee_id in checked.lines:
-                checked.errors.append(
-                    RowError(
-                        line,
-                        _("employee_id %(id)r is already on line %(first)d")
-                        % {"id": row.employee_id, "first": checked.lines[row.employee_id]},
-                    )
-                )
-                continue
-            checked.managers[row.employee_id] = row.manager_id
-            checked.lines[row.employee_id] = line
-            if row.unit:
-                checked.units.add(row.unit)
+        try:
+            _check_rows(checked, handle, bar, _position(handle))
+        except Unreadable as unreadable:
+            checked.errors.append(unreadable.error)
     _check_managers(checked, deactivate_missing=deactivate_missing)
     checked.errors.sort()
     return checked
+
+
+def _check_rows(checked: _Checked, handle: io.TextIOWrapper, bar: tqdm, position: int) -> None:
+    for count, (line, fields) in enumerate(_records(handle), 1):
+        row, errors = _parse(line, fields)
+        checked.errors.extend(errors)
+        if count % 1000 == 0:
+            now = _position(handle)
+            bar.update(now - position)
+            position = now
+        if row is None:
+            continue
+        if row.employee_id in checked.lines:
+            checked.errors.append(
+                RowError(
+                    line,
+                    _("employee_id %(id)r is already on line %(first)d")
+                    % {"id": row.employee_id, "first": checked.lines[row.employee_id]},
+                )
+            )
+            continue
+        checked.managers[row.employee_id] = row.manager_id
+        checked.lines[row.employee_id] = line
+        if row.unit:
+            checked.units.add(row.unit)
 
 
 def _check_managers(checked: _Checked, *, deactivate_missing: bool) -> None:
@@ -366,8 +389,15 @@ def _write(
         unit_path: unit_ensure(actor=actor, path=unit_path).pk
         for unit_path in sorted(checked.units, key=lambda p: (p.count("/"), p))
     }
+    unit_paths = dict(Unit.objects.values_list("pk", "path"))
     changed: set[str] = set()
     current_manager: dict[str, int | None] = {}
+    # What conflict-of-interest checks depend on is audited person by person.
+    watched: dict[str, dict[str, object]] = {}
+
+    def watch(employee_id: str, field: str, before: object, after: object) -> None:
+        if before != after:
+            watched.setdefault(employee_id, {})[field] = {"from": before, "to": after}
 
     def flush(batch: list[Row]) -> None:
         existing = {
@@ -392,6 +422,14 @@ def _write(
                 new.append(Person(employee_id=row.employee_id, **values))
                 continue
             current_manager[row.employee_id] = person.manager_id
+            watch(row.employee_id, "is_executive", person.is_executive, row.executive)
+            watch(row.employee_id, "is_active", person.is_active, True)
+            watch(
+                row.employee_id,
+                "unit",
+                unit_paths.get(person.unit_id) if person.unit_id else None,
+                row.unit or None,
+            )
             before = _stored_values(person)
             for name, value in values.items():
                 setattr(person, name, value)
@@ -422,6 +460,7 @@ def _write(
             flush(batch)
 
     ids = dict(Person.objects.values_list("employee_id", "pk").iterator(chunk_size=5000))
+    employee_ids: dict[int, str] = {}  # the reverse of ids, made only if a manager changes
     reassigned: list[tuple[object, ...]] = []
     for employee_id, manager_id in checked.managers.items():
         wanted = ids[manager_id] if manager_id else None
@@ -430,6 +469,14 @@ def _write(
                 continue
         elif current_manager[employee_id] != wanted:
             changed.add(employee_id)
+            employee_ids = employee_ids or {pk: emp for emp, pk in ids.items()}
+            previous = current_manager[employee_id]
+            watch(
+                employee_id,
+                "manager",
+                employee_ids.get(previous) if previous else None,
+                manager_id or None,
+            )
         else:
             continue
         reassigned.append((ids[employee_id], wanted, now))
@@ -439,19 +486,35 @@ def _write(
     _update(["manager_id", "updated_at"], reassigned)
     result.updated = len(changed)
     result.unchanged = len(current_manager) - result.updated
+    for employee_id, details in watched.items():
+        audit_record(
+            actor=actor,
+            action="directory.person.updated",
+            object_type="directory.person",
+            object_id=str(ids[employee_id]),
+            details={"employee_id": employee_id, "source": "import", **details},
+        )
 
     if deactivate_missing:
         leaving = [
-            pk
+            (pk, employee_id)
             for pk, employee_id in Person.objects.filter(is_active=True)
             .values_list("pk", "employee_id")
             .iterator(chunk_size=5000)
             if employee_id not in checked.managers
         ]
         for start in range(0, len(leaving), BATCH):
-            chunk = leaving[start : start + BATCH]
+            chunk = [pk for pk, _employee_id in leaving[start : start + BATCH]]
             Person.objects.filter(pk__in=chunk).update(is_active=False, updated_at=now)
             User.objects.filter(person_id__in=chunk).update(is_active=False)
+        for pk, employee_id in leaving:
+            audit_record(
+                actor=actor,
+                action="directory.person.deactivated",
+                object_type="directory.person",
+                object_id=str(pk),
+                details={"employee_id": employee_id, "source": "import"},
+            )
         result.deactivated = len(leaving)
     return result
 
@@ -472,32 +535,51 @@ def directory_import(
     show_progress: bool = False,
 ) -> ImportResult:
     """Check the whole file; if any row is wrong, return every error and change nothing."""
+    checked_sha256 = _sha256(path)
     checked = _check_file(path, deactivate_missing=deactivate_missing, show_progress=show_progress)
     if checked.errors:
         return ImportResult(errors=checked.errors)
-    with transaction.atomic():
-        result = _write(
-            path,
-            checked,
-            actor=actor,
-            deactivate_missing=deactivate_missing,
-            show_progress=show_progress,
-        )
-        audit_record(
-            actor=actor,
-            action="directory.imported",
-            object_type="directory",
-            details={
-                "file": path.name,
-                "sha256": _sha256(path),
-                "rows": len(checked.lines),
-                "added": result.added,
-                "updated": result.updated,
-                "deactivated": result.deactivated,
-                "deactivate_missing": deactivate_missing,
-            },
+    try:
+        with transaction.atomic():
+            result = _write(
+                path,
+                checked,
+                actor=actor,
+                deactivate_missing=deactivate_missing,
+                show_progress=show_progress,
+            )
+            if _sha256(path) != checked_sha256:
+                raise FileChanged
+            _audit_import(actor, path, checked_sha256, checked, result, deactivate_missing)
+    except FileChanged:
+        return ImportResult(
+            errors=[RowError(0, _("the file changed while it was imported; nothing was imported"))]
         )
     return result
+
+
+def _audit_import(
+    actor: User | str,
+    path: Path,
+    sha256: str,
+    checked: _Checked,
+    result: ImportResult,
+    deactivate_missing: bool,
+) -> None:
+    audit_record(
+        actor=actor,
+        action="directory.imported",
+        object_type="directory",
+        details={
+            "file": path.name,
+            "sha256": sha256,
+            "rows": len(checked.lines),
+            "added": result.added,
+            "updated": result.updated,
+            "deactivated": result.deactivated,
+            "deactivate_missing": deactivate_missing,
+        },
+    )
 
 
 __all__ = ["HEADER", "ImportResult", "RowError", "Unit", "directory_import"]

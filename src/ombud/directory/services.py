@@ -24,6 +24,7 @@ def _watched_value(person: Person, field: str) -> Any:
     return getattr(person, field)
 
 
+@transaction.atomic
 def unit_ensure(*, actor: User | str, path: str) -> Unit:
     """The unit at ``path`` (``Retail/Grocery``), creating it and its parents as needed."""
     names = path.split("/")
@@ -68,6 +69,11 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
         after = _watched_value(person, field)
         if before[field] != after:
             details[field] = {"from": before[field], "to": after}
+    if before["is_active"] and not person.is_active:
+        # A leaver, however the change was made: the sign-in stops too.
+        details["sign_ins_stopped"] = User.objects.filter(person=person, is_active=True).update(
+            is_active=False
+        )
     audit_record(actor=actor, action="directory.person.updated", obj=person, details=details)
     return person
 

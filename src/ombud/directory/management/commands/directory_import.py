@@ -1,10 +1,10 @@
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ombud.audit.services import cli_actor
 from ombud.directory.importer import directory_import
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         result = directory_import(
-            actor=f"cli:{getpass.getuser()}",
+            actor=cli_actor(),
             path=path,
             deactivate_missing=options["deactivate_missing"],
             show_progress=sys.stderr.isatty(),

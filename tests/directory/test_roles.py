@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from ombud.audit.models import AuditEntry
+from ombud.directory.selectors import user_has_role
+
+
+def test_an_operator_grants_and_revokes_a_role_from_the_command_line(cast):
+    out = io.StringIO()
+    call_command("role_grant", "emil", "administrator", stdout=out)
+    assert "emil now holds administrator." in out.getvalue()
+    assert user_has_role(user=cast.unrelated_handler, role="administrator")
+    granted = AuditEntry.objects.filter(action="directory.role.granted").last()
+    assert granted.actor.startswith("cli:")
+    assert granted.details == '{"role":"administrator","username":"emil"}'
+    call_command("role_grant", "emil", "administrator", "--revoke", stdout=io.StringIO())
+    assert not user_has_role(user=cast.unrelated_handler, role="administrator")
+    assert AuditEntry.objects.filter(action="directory.role.revoked").exists()
+
+
+def test_an_unknown_role_lists_the_roles_there_are(cast):
+    with pytest.raises(CommandError, match="the roles are: .*administrator"):
+        call_command("role_grant", "emil", "superhero")
+
+
+def test_a_deactivated_user_holds_no_role(cast):
+    cast.handler.is_active = False
+    cast.handler.save()
+    assert not user_has_role(user=cast.handler, role="handler")
