@@ -1,0 +1,68 @@
+"""Private keys wrapped under a key derived from a password and a pepper.
+
+The password is first keyed with the pepper (a secret kept in a file, never in
+the database) and then stretched with Argon2id, whose costs are parameters. A
+copied database alone therefore does not allow guessing passwords offline; a
+copied database and pepper allow guessing at Argon2id's price per guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from nacl import pwhash
+from nacl.utils import random
+
+from ombud.crypto import aead
+from ombud.crypto.errors import CryptoError, DecryptionFailed, WrongPassword
+
+SALT_BYTES = pwhash.argon2id.SALTBYTES
+MIN_PEPPER_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Argon2id costs: passes over memory, and memory in bytes."""
+
+    opslimit: int
+    memlimit: int
+
+
+MODERATE = Cost(opslimit=3, memlimit=64 * 1024 * 1024)
+# Only for tests: cheap enough to run hundreds of times.
+INSECURE_FOR_TESTS = Cost(opslimit=1, memlimit=8 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    salt: bytes
+    ciphertext: bytes
+    cost: Cost
+
+
+def wrapping_key(password: str, salt: bytes, pepper: bytes, cost: Cost) -> bytes:
+    if len(pepper) < MIN_PEPPER_BYTES:
+        raise CryptoError("the pepper must be at least 32 bytes")
+    if len(salt) != SALT_BYTES:
+        raise CryptoError("the salt must be 16 bytes")
+    peppered = hashlib.blake2b(
+        password.encode("utf-8"), key=pepper[:64], person=b"ombud-password"
+    ).digest()
+    return bytes(pwhash.argon2id.kdf(aead.KEY_BYTES, peppered, salt, cost.opslimit, cost.memlimit))
+
+
+def wrap(
+    private_key: bytes, password: str, pepper: bytes, cost: Cost, context: bytes
+) -> WrappedKey:
+    salt = random(SALT_BYTES)
+    key = wrapping_key(password, salt, pepper, cost)
+    return WrappedKey(salt=salt, ciphertext=aead.encrypt(key, private_key, context), cost=cost)
+
+
+def unwrap(wrapped: WrappedKey, password: str, pepper: bytes, context: bytes) -> bytes:
+    key = wrapping_key(password, wrapped.salt, pepper, wrapped.cost)
+    try:
+        return aead.decrypt(key, wrapped.ciphertext, context)
+    except DecryptionFailed as exc:
+        raise WrongPassword("the password or the pepper does not open this key") from exc
