@@ -18,8 +18,8 @@ CONTEXT = aead.record_context(case_id="c1", kind="report", record_id="r1", versi
 
 def test_a_record_round_trips_under_its_own_context():
     key = aead.random_key()
-    blob = aead.encrypt(key, "She was pressured to drink.".encode(), CONTEXT)
-    assert aead.decrypt(key, blob, CONTEXT) == "She was pressured to drink.".encode()
+    blob = aead.encrypt(key, b"She was pressured to drink.", CONTEXT)
+    assert aead.decrypt(key, blob, CONTEXT) == b"She was pressured to drink."
     assert b"pressured" not in blob
 
 
