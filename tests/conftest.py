@@ -103,7 +103,10 @@ def cast(db) -> Cast:
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
+    # Real algorithms at the cheapest costs: tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.OMBUD_ARGON2_MEMORY_MIB = 8
+    settings.OMBUD_ARGON2_PASSES = 1
 
 
 def free_port() -> int:
@@ -154,6 +157,7 @@ def fresh_instance(folder: Path) -> Iterator[Instance]:
         if not key.startswith(("OMBUD_", "DATABASE_URL"))
     }
     env["OMBUD_DATA_DIR"] = str(folder / "data")
+    env["OMBUD_ARGON2_MEMORY_MIB"] = "8"
     base = os.environ.get("DATABASE_URL")
     name = f"ombud_cli_{secrets.token_hex(4)}"
     if base:

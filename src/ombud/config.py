@@ -21,6 +21,8 @@ from pathlib import Path
 
 SECRET_KEY_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
 AUDIT_KEY_FILE_NAME = "audit_signing.key"
+PEPPER_FILE_NAME = "pepper"
+MIN_PRODUCTION_MEMORY_MIB = 64
 ENVIRONMENTS = ("development", "production")
 SMTP_SECURITY = ("none", "starttls", "tls")
 _HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
@@ -54,6 +56,9 @@ class Config:
     audit_checkpoint_interval: int
     audit_signing_key_file: Path
     organisation_name: str
+    pepper_file: Path
+    argon2_memory_mib: int
+    argon2_passes: int
 
     @property
     def production(self) -> bool:
@@ -236,6 +241,16 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     audit_key_raw = _read(environ, "OMBUD_AUDIT_SIGNING_KEY_PATH")
     audit_key = Path(audit_key_raw) if audit_key_raw else data_dir / AUDIT_KEY_FILE_NAME
     organisation = _read(environ, "OMBUD_ORGANISATION_NAME") or "Ombud"
+    # The pepper's own path, not its content: OMBUD_PEPPER_FILE names the file.
+    pepper_path = environ.get("OMBUD_PEPPER_FILE")
+    pepper_file = Path(pepper_path) if pepper_path else data_dir / PEPPER_FILE_NAME
+    memory = _int(environ, "OMBUD_ARGON2_MEMORY_MIB", 64, 8, 4096)
+    if env == "production" and memory < MIN_PRODUCTION_MEMORY_MIB:
+        raise ConfigError(
+            "OMBUD_ARGON2_MEMORY_MIB",
+            f"{memory} MiB is too weak for production (at least {MIN_PRODUCTION_MEMORY_MIB})",
+        )
+    passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -253,8 +268,13 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         audit_checkpoint_interval=interval,
         audit_signing_key_file=audit_key,
         organisation_name=organisation,
+        pepper_file=pepper_file,
+        argon2_memory_mib=memory,
+        argon2_passes=passes,
     )
-    audit_signing_seed(loaded)  # create it now, or stop now if it is damaged
+    # Create them now, or stop now if they are damaged.
+    audit_signing_seed(loaded)
+    pepper(loaded)
     return loaded
 
 
@@ -273,3 +293,23 @@ def audit_signing_seed(config: Config) -> bytes:
     if len(seed) != 32:
         raise ConfigError(variable, f"{str(path)!r} does not hold 64 hexadecimal characters")
     return seed
+
+
+def pepper(config: Config) -> bytes:
+    """The pepper mixed into every password-derived key: 32 random bytes in a file
+    outside the database (mode 0600), created on first use."""
+    path = config.pepper_file
+    variable = "OMBUD_PEPPER_FILE"
+    try:
+        raw = _generated_secret(path, variable, secrets.token_hex(32).encode())
+    except OSError as exc:
+        raise ConfigError(variable, f"cannot use {str(path)!r}: {exc.strerror}") from exc
+    try:
+        value = bytes.fromhex(raw.decode().strip())
+    except ValueError:
+        value = b""
+    if len(value) < 32:
+        raise ConfigError(
+            variable, f"{str(path)!r} does not hold at least 64 hexadecimal characters"
+        )
+    return value

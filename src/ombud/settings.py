@@ -30,6 +30,8 @@ OMBUD_MAIL_CONFIGURED = CONFIG.mail_configured
 INSTALLED_APPS = [
     "ombud.directory",
     "ombud.audit",
+    "ombud.cases",
+    "ombud.access",
     "ombud.operations",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -50,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "ombud.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ombud.access.session.KeyCookieMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -57,6 +60,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "ombud.urls"
 WSGI_APPLICATION = "ombud.wsgi.application"
 AUTH_USER_MODEL = "directory.User"
+AUTHENTICATION_BACKENDS = ["ombud.access.backends.KeyUnlockingBackend"]
+OMBUD_ARGON2_MEMORY_MIB = CONFIG.argon2_memory_mib
+OMBUD_ARGON2_PASSES = CONFIG.argon2_passes
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from ombud.access.services import password_set_by
 from ombud.audit.services import audit_record
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle, user_has_role
-from ombud.directory.services import person_save, role_grant, role_revoke
+from ombud.directory.services import person_save, role_grant, role_revoke, users_deactivated
 
 
 def _actor(request: HttpRequest) -> User:
@@ -204,7 +205,7 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
-        with transaction.atomic():
+        with transaction.atomic(), password_set_by(_actor(request)):
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
                 user = User.objects.get(pk=id)
@@ -218,6 +219,8 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         obj.save()
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            users_deactivated(actor=_actor(request), users=[obj])
         audit_record(
             actor=_actor(request),
             action="directory.user.saved" if change else "directory.user.created",

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, Unit, User
-from ombud.directory.services import unit_ensure
+from ombud.directory.services import sign_ins_stop, unit_ensure
 
 HEADER = (
     "employee_id",
@@ -506,7 +506,7 @@ def _write(
         for start in range(0, len(leaving), BATCH):
             chunk = [pk for pk, _employee_id in leaving[start : start + BATCH]]
             Person.objects.filter(pk__in=chunk).update(is_active=False, updated_at=now)
-            User.objects.filter(person_id__in=chunk).update(is_active=False)
+            sign_ins_stop(actor, chunk)
         for pk, employee_id in leaving:
             audit_record(
                 actor=actor,

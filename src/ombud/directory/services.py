@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle
+from ombud.directory.signals import users_left
 
 # Fields whose change is worth naming old and new in the log (conflict checks use them).
 _WATCHED = ("manager", "is_executive", "is_active", "unit")
@@ -71,11 +72,26 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
             details[field] = {"from": before[field], "to": after}
     if before["is_active"] and not person.is_active:
         # A leaver, however the change was made: the sign-in stops too.
-        details["sign_ins_stopped"] = User.objects.filter(person=person, is_active=True).update(
-            is_active=False
-        )
+        details["sign_ins_stopped"] = sign_ins_stop(actor, [person.pk])
     audit_record(actor=actor, action="directory.person.updated", obj=person, details=details)
     return person
+
+
+def sign_ins_stop(actor: User | str, person_ids: list[int]) -> int:
+    """Deactivate the accounts of people who left, and tell whoever holds keys for them."""
+    users = list(User.objects.filter(person_id__in=person_ids, is_active=True))
+    User.objects.filter(pk__in=[user.pk for user in users]).update(is_active=False)
+    for user in users:
+        user.is_active = False
+    if users:
+        users_left.send(sender=User, actor=actor, users=users)
+    return len(users)
+
+
+def users_deactivated(*, actor: User | str, users: list[User]) -> None:
+    """Accounts switched off directly (in the admin): the same consequences."""
+    if users:
+        users_left.send(sender=User, actor=actor, users=users)
 
 
 @transaction.atomic
@@ -83,7 +99,7 @@ def person_deactivate(*, actor: User | str, person: Person) -> Person:
     """A leaver: inactive in the directory, and their sign-in stops working."""
     person.is_active = False
     person.save(update_fields=["is_active", "updated_at"])
-    User.objects.filter(person=person).update(is_active=False)
+    sign_ins_stop(actor, [person.pk])
     audit_record(
         actor=actor,
         action="directory.person.deactivated",

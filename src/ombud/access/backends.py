@@ -1,0 +1,35 @@
+"""Sign-in that also unlocks the user's private key (the password is at hand only here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from ombud.access.services import KeyMismatch, staff_key_create, staff_key_unlock
+from ombud.crypto.errors import WrongPassword
+from ombud.directory.models import User
+
+
+class KeyUnlockingBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None or password is None:
+            return None
+        assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL is ours
+        try:
+            private = staff_key_unlock(user=user, password=password)
+        except (KeyMismatch, WrongPassword):
+            return None  # a substituted key (audited) or a lost pepper: no sign-in
+        if private is None:
+            private = staff_key_create(actor=user, user=user, password=password)
+        if request is not None:
+            request._ombud_unlocked_key = private  # type: ignore[attr-defined]
+        return user

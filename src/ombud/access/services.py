@@ -1,0 +1,345 @@
+"""The key vault. These functions are the only code that seals a case key to
+anyone or deletes a sealed one; each records its audit entry.
+
+Permissions decide *when* someone may read a case; these keys decide *who ever
+can*. An administrator, a database dump or a backup hold only ciphertext.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+
+from ombud import config
+from ombud.access.models import (
+    CaseKeyGrant,
+    CaseRecoverySeal,
+    PendingGrant,
+    RecoveryKey,
+    StaffKey,
+)
+from ombud.audit.services import audit_record
+from ombud.cases.models import Case
+from ombud.crypto import aead, boxes, passwords
+from ombud.crypto.errors import CryptoError
+from ombud.directory.models import User
+
+
+class KeyMismatch(Exception):
+    """A stored public key does not belong to the private key it should: substituted."""
+
+
+class NoRecoveryKey(Exception):
+    """No case can be opened before the organisation's recovery key exists."""
+
+
+class CaseKeyUnavailable(Exception):
+    """This user holds no usable key to this case."""
+
+
+@functools.cache
+def _pepper() -> bytes:
+    return config.pepper(settings.CONFIG)
+
+
+def kdf_cost() -> passwords.Cost:
+    return passwords.Cost(
+        opslimit=settings.OMBUD_ARGON2_PASSES,
+        memlimit=settings.OMBUD_ARGON2_MEMORY_MIB * 1024 * 1024,
+    )
+
+
+def _staff_context(user: User) -> bytes:
+    return f"ombud-staff-key:{user.pk}".encode()
+
+
+def _case_private_context(case: Case) -> bytes:
+    return aead.record_context(
+        case_id=case.public_id, kind="case-private-key", record_id=case.public_id, version=1
+    )
+
+
+# Staff keys ---------------------------------------------------------------
+
+
+def _store_staff_key(user: User, pair: boxes.KeyPair, password: str) -> StaffKey:
+    wrapped = passwords.wrap(pair.private, password, _pepper(), kdf_cost(), _staff_context(user))
+    staff_key, _created = StaffKey.objects.update_or_create(
+        user=user,
+        defaults={
+            "public_key": pair.public,
+            "salt": wrapped.salt,
+            "wrapped_private_key": wrapped.ciphertext,
+            "opslimit": wrapped.cost.opslimit,
+            "memlimit": wrapped.cost.memlimit,
+        },
+    )
+    return staff_key
+
+
+@transaction.atomic
+def staff_key_create(*, actor: User | str, user: User, password: str) -> bytes:
+    """A first key pair for ``user``; returns the private key (for this sign-in only)."""
+    pair = boxes.keypair()
+    _store_staff_key(user, pair, password)
+    audit_record(
+        actor=actor,
+        action="access.staff_key.created",
+        obj=user,
+        details={"fingerprint": boxes.fingerprint(pair.public)},
+    )
+    return pair.private
+
+
+def staff_key_unlock(*, user: User, password: str) -> bytes | None:
+    """The user's private key, or None when they have no key pair yet.
+
+    Raises WrongPassword when the password does not open it (the pepper changed,
+    say) and KeyMismatch, audited, when the stored public key was substituted.
+    """
+    staff_key = StaffKey.objects.filter(user=user).first()
+    if staff_key is None:
+        return None
+    private = passwords.unwrap(staff_key.wrapped(), password, _pepper(), _staff_context(user))
+    if boxes.public_of(private) != bytes(staff_key.public_key):
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="access.staff_key.substituted",
+                obj=user,
+                details={"stored_fingerprint": boxes.fingerprint(bytes(staff_key.public_key))},
+            )
+        raise KeyMismatch(f"the public key stored for {user.get_username()} is not theirs")
+    return private
+
+
+@transaction.atomic
+def staff_key_rewrap(*, actor: User | str, user: User, private: bytes, password: str) -> None:
+    """After a password change: the same key pair, wrapped under the new password."""
+    _store_staff_key(
+        user, boxes.KeyPair(public=boxes.public_of(private), private=private), password
+    )
+    audit_record(actor=actor, action="access.staff_key.rewrapped", obj=user)
+
+
+@transaction.atomic
+def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
+    """A reset (forgotten password): a new key pair. The old one is gone, so every
+    case key sealed to it is deleted and owed again as a pending grant.
+    Returns the number of pending grants created."""
+    old = StaffKey.objects.filter(user=user).first()
+    pair = boxes.keypair()
+    _store_staff_key(user, pair, password)
+    owed = 0
+    for grant in CaseKeyGrant.objects.filter(user=user).select_related("case"):
+        _pending(actor=actor, case=grant.case, user=user, reason="key pair replaced")
+        grant.delete()
+        owed += 1
+    audit_record(
+        actor=actor,
+        action="access.staff_key.replaced",
+        obj=user,
+        details={
+            "old_fingerprint": boxes.fingerprint(bytes(old.public_key)) if old else None,
+            "fingerprint": boxes.fingerprint(pair.public),
+            "pending_grants": owed,
+        },
+    )
+    return owed
+
+
+_password_actor: contextvars.ContextVar[User | str | None] = contextvars.ContextVar(
+    "ombud_password_actor", default=None
+)
+
+
+@contextlib.contextmanager
+def password_set_by(actor: User | str) -> Iterator[None]:
+    """Passwords set inside this block were set by ``actor`` (an administrator's reset)."""
+    token = _password_actor.set(actor)
+    try:
+        yield
+    finally:
+        _password_actor.reset(token)
+
+
+def staff_keys_password_set(*, user: User, password: str, previous_private: bytes | None) -> None:
+    """Called whenever a password is set: first key pair, re-wrap, or reset."""
+    actor = _password_actor.get() or user
+    if not StaffKey.objects.filter(user=user).exists():
+        staff_key_create(actor=actor, user=user, password=password)
+    elif previous_private is not None:
+        staff_key_rewrap(actor=actor, user=user, private=previous_private, password=password)
+    else:
+        staff_key_replace(actor=actor, user=user, password=password)
+
+
+# The one door for case keys -----------------------------------------------
+
+
+def _pending(*, actor: User | str, case: Case, user: User, reason: str) -> PendingGrant:
+    pending, created = PendingGrant.objects.get_or_create(
+        case=case, user=user, defaults={"reason": reason}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="access.case_key.pending",
+            obj=case,
+            details={"case": case.ref, "to": user.get_username(), "reason": reason},
+        )
+    return pending
+
+
+@transaction.atomic
+def case_key_grant(
+    *, actor: User | str, case: Case, user: User, case_key: bytes
+) -> CaseKeyGrant | PendingGrant:
+    """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet."""
+    staff_key = StaffKey.objects.filter(user=user).first()
+    if staff_key is None:
+        return _pending(actor=actor, case=case, user=user, reason="no key pair yet")
+    grant, _created = CaseKeyGrant.objects.update_or_create(
+        case=case,
+        user=user,
+        defaults={
+            "sealed_case_key": boxes.seal(bytes(staff_key.public_key), case_key),
+            "public_key": bytes(staff_key.public_key),
+        },
+    )
+    PendingGrant.objects.filter(case=case, user=user).delete()
+    audit_record(
+        actor=actor,
+        action="access.case_key.granted",
+        obj=case,
+        details={"case": case.ref, "to": user.get_username()},
+    )
+    return grant
+
+
+@transaction.atomic
+def case_key_revoke(*, actor: User | str, case: Case, user: User, reason: str) -> bool:
+    deleted, _rows = CaseKeyGrant.objects.filter(case=case, user=user).delete()
+    PendingGrant.objects.filter(case=case, user=user).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="access.case_key.revoked",
+            obj=case,
+            details={"case": case.ref, "from": user.get_username(), "reason": reason},
+        )
+    return bool(deleted)
+
+
+def case_key_seal_to_recovery(*, case: Case, case_key: bytes) -> CaseRecoverySeal:
+    recovery = RecoveryKey.objects.filter(pk=1).first()
+    if recovery is None:
+        raise NoRecoveryKey("create the organisation's recovery key first: ombud recovery init")
+    return CaseRecoverySeal.objects.create(
+        case=case,
+        recovery_key=recovery,
+        sealed_case_key=boxes.seal(bytes(recovery.public_key), case_key),
+    )
+
+
+def case_key_open(*, case: Case, user: User, private: bytes) -> bytes:
+    """The case key, for a user holding a grant and their unlocked private key."""
+    grant = CaseKeyGrant.objects.filter(case=case, user=user).first()
+    if grant is None:
+        raise CaseKeyUnavailable(f"{user.get_username()} holds no key to {case.ref}")
+    try:
+        return boxes.unseal(private, bytes(grant.sealed_case_key))
+    except CryptoError as exc:
+        raise CaseKeyUnavailable(f"the key held for {case.ref} does not open") from exc
+
+
+def case_private_key(*, case: Case, case_key: bytes) -> bytes:
+    """The case's own private key, to open what was sealed to the case."""
+    return aead.decrypt(case_key, bytes(case.encrypted_private_key), _case_private_context(case))
+
+
+def case_keys_new(case: Case) -> bytes:
+    """Give a new case its key pair; returns the case key (never stored in clear)."""
+    case_key = aead.random_key()
+    pair = boxes.keypair()
+    case.public_key = pair.public
+    case.encrypted_private_key = aead.encrypt(case_key, pair.private, _case_private_context(case))
+    return case_key
+
+
+# Pending grants, fulfilled by any holder who signs in ------------------------
+
+
+def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
+    """Re-seal to their new owners the case keys ``holder`` holds and others are owed."""
+    held = CaseKeyGrant.objects.filter(user=holder)
+    owed = PendingGrant.objects.filter(
+        case__in=held.values("case"), user__is_active=True, user__staff_key__isnull=False
+    ).select_related("case", "user")
+    done = 0
+    for pending in owed:
+        try:
+            case_key = case_key_open(case=pending.case, user=holder, private=private)
+        except CaseKeyUnavailable:
+            continue
+        with transaction.atomic():
+            case_key_grant(actor=holder, case=pending.case, user=pending.user, case_key=case_key)
+            audit_record(
+                actor=holder,
+                action="access.case_key.pending_fulfilled",
+                obj=pending.case,
+                details={"case": pending.case.ref, "to": pending.user.get_username()},
+            )
+        done += 1
+    return done
+
+
+# Leavers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Orphan:
+    case_ref: str
+    leaver: str
+
+
+@transaction.atomic
+def holder_left(*, actor: User | str, users: Iterable[User]) -> list[Orphan]:
+    """Delete a leaver's case keys where someone else still holds the case; where
+    nobody would, keep them and raise an alarm (case reference only, no content)."""
+    orphans: list[Orphan] = []
+    for user in users:
+        PendingGrant.objects.filter(user=user).delete()
+        for grant in CaseKeyGrant.objects.filter(user=user).select_related("case"):
+            others = (
+                CaseKeyGrant.objects.filter(case=grant.case, user__is_active=True)
+                .exclude(user=user)
+                .exists()
+            )
+            if others:
+                case_key_revoke(actor=actor, case=grant.case, user=user, reason="left")
+            else:
+                orphans.append(Orphan(grant.case.ref, user.get_username()))
+                audit_record(
+                    actor=actor,
+                    action="access.case.no_other_holder",
+                    obj=grant.case,
+                    details={"case": grant.case.ref, "leaver": user.get_username()},
+                )
+    if orphans:
+        from ombud.access.tasks import mail_orphaned_cases
+
+        refs = sorted({orphan.case_ref for orphan in orphans})
+        transaction.on_commit(lambda: mail_orphaned_cases.enqueue(refs))
+    return orphans
+
+
+def key_holders(case: Case) -> QuerySet[User]:
+    return User.objects.filter(case_key_grants__case=case)

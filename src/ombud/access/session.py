@@ -1,0 +1,73 @@
+"""Keeping a user's unlocked private key for the length of a sign-in.
+
+The session store holds the private key encrypted under a random key; that key
+lives only in a separate HttpOnly, SameSite=Strict cookie. Neither the session
+store nor the cookie alone opens it. Signing out, expiry (of the session or
+the cookie) and a password change destroy it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from ombud.crypto import aead
+from ombud.crypto.errors import DecryptionFailed
+
+SESSION_FIELD = "ombud_private_key"
+COOKIE_NAME = "ombud_key"
+
+
+def _context(user_id: object) -> bytes:
+    return f"ombud-session-key:{user_id}".encode()
+
+
+def session_key_store(request: HttpRequest, private: bytes) -> None:
+    cookie_key = aead.random_key()
+    sealed = aead.encrypt(cookie_key, private, _context(request.user.pk))
+    request.session[SESSION_FIELD] = base64.b64encode(sealed).decode()
+    request._ombud_key_cookie = base64.urlsafe_b64encode(cookie_key).decode()  # type: ignore[attr-defined]
+
+
+def session_private_key(request: HttpRequest) -> bytes | None:
+    """The signed-in user's private key, or None (not signed in, or the key is gone)."""
+    sealed = request.session.get(SESSION_FIELD)
+    cookie = getattr(request, "_ombud_key_cookie", None) or request.COOKIES.get(COOKIE_NAME)
+    if not sealed or not cookie or not request.user.is_authenticated:
+        return None
+    try:
+        cookie_key = base64.urlsafe_b64decode(cookie)
+        return aead.decrypt(cookie_key, base64.b64decode(sealed), _context(request.user.pk))
+    except (ValueError, DecryptionFailed):
+        return None
+
+
+def session_key_forget(request: HttpRequest) -> None:
+    if hasattr(request, "session"):
+        request.session.pop(SESSION_FIELD, None)
+    request._ombud_key_cookie_delete = True  # type: ignore[attr-defined]
+
+
+class KeyCookieMiddleware:
+    """Sets or deletes the cookie that holds the session key's key."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "_ombud_key_cookie_delete", False):
+            response.delete_cookie(COOKIE_NAME, samesite="Strict")
+        elif value := getattr(request, "_ombud_key_cookie", None):
+            response.set_cookie(
+                COOKIE_NAME,
+                value,
+                max_age=None,  # a browser-session cookie; the session's expiry also ends it
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+            )
+        return response

@@ -1,0 +1,57 @@
+"""Receivers: keys follow passwords, sign-ins and sign-outs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from ombud.access.services import holder_left, pending_grants_fulfil, staff_keys_password_set
+from ombud.access.session import session_key_forget, session_key_store
+from ombud.directory.models import User
+from ombud.directory.signals import users_left
+
+
+@receiver(pre_save, sender=User)
+def _remember_new_password(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # Django keeps the raw password of set_password() until save(); keep it a
+    # moment longer, for post_save, where the user has a primary key.
+    raw = getattr(instance, "_password", None)
+    if raw is not None:
+        instance._ombud_new_password = raw  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=User)
+def _keys_follow_password(sender: type[User], instance: User, **kwargs: Any) -> None:
+    raw = getattr(instance, "_ombud_new_password", None)
+    if raw is None:
+        return
+    instance._ombud_new_password = None  # type: ignore[attr-defined]
+    previous = getattr(instance, "_ombud_previous_private", None)
+    instance._ombud_previous_private = None  # type: ignore[attr-defined]
+    staff_keys_password_set(user=instance, password=raw, previous_private=previous)
+
+
+@receiver(users_left)
+def _leavers_give_up_keys(sender: Any, actor: User | str, users: list[User], **kwargs: Any) -> None:
+    holder_left(actor=actor, users=users)
+
+
+@receiver(user_logged_in)
+def _keep_key_for_sign_in(
+    sender: Any, request: HttpRequest | None, user: User, **kwargs: Any
+) -> None:
+    private = getattr(request, "_ombud_unlocked_key", None) if request is not None else None
+    if request is None or private is None:
+        return
+    session_key_store(request, private)
+    pending_grants_fulfil(holder=user, private=private)
+
+
+@receiver(user_logged_out)
+def _forget_key(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    if request is not None:
+        session_key_forget(request)

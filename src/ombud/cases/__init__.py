@@ -1,0 +1,1 @@
+"""Cases: the case model, its reference and its keys (content comes with intake)."""

@@ -1,0 +1,44 @@
+"""Creating cases. Content arrives with the intake; this is the key material."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ombud.access.services import case_key_grant, case_key_seal_to_recovery, case_keys_new
+from ombud.audit.services import audit_record
+from ombud.cases.models import Case
+from ombud.directory.models import User
+
+
+def _next_ref() -> str:
+    year = timezone.localdate().year
+    prefix = f"OMB-{year}-"
+    last = (
+        Case.objects.filter(ref__startswith=prefix).order_by("-ref").values_list("ref", flat=True)
+    ).first()
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def case_create(*, actor: User | str, readers: Iterable[User]) -> tuple[Case, bytes]:
+    """A new case, its key sealed to ``readers`` and to the recovery key.
+    Returns the case and its key; the key is never stored in clear."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                case = Case(ref=_next_ref())
+                case_key = case_keys_new(case)
+                case.save()
+                case_key_seal_to_recovery(case=case, case_key=case_key)
+                audit_record(
+                    actor=actor, action="cases.case.created", obj=case, details={"case": case.ref}
+                )
+                for reader in readers:
+                    case_key_grant(actor=actor, case=case, user=reader, case_key=case_key)
+                return case, case_key
+        except IntegrityError:
+            continue  # another case took the reference at the same moment
+    raise RuntimeError("could not allocate a case reference")

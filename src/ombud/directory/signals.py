@@ -1,0 +1,6 @@
+"""Signals of the directory, for the parts of Ombud that must react to people."""
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that deactivated the users; arguments: actor, users.
+users_left = Signal()
