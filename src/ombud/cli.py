@@ -145,9 +145,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if settings.CONFIG.production:
         # Its accounts share a published password.
         return _fail("the demo organisation cannot be loaded when OMBUD_ENV=production", 2)
-    from ombud.directory.demo import DEMO_PASSWORD, demo_load
+    from ombud.directory.demo import DEMO_PASSWORD, demo_load, demo_recovery_shares
 
     sign_ins = demo_load()
+    fingerprint, shares, threshold = demo_recovery_shares(settings.CONFIG.data_dir)
     url = f"http://{args.host}:{args.port}/"
     lines = [
         "Demo organisation: Quillfern Group, 60 invented people.",
@@ -158,6 +159,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     ]
     lines += [f"  {s.username:<26} {s.name:<24} {', '.join(s.roles)}" for s in sign_ins]
     lines += ["", "Every other demo employee signs in as first.last (e.g. elsa.brightwater).", ""]
+    lines += [f"Demo recovery key {fingerprint}: any {threshold} of these shares open it", ""]
+    lines += [f"  {share}" for share in shares] + [""]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return _supervise(args.host, args.port)
@@ -182,6 +185,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if args.public_key:
         options["public_key"] = args.public_key
     return _call("audit_verify", **options)
+
+
+def cmd_recovery_init(args: argparse.Namespace) -> int:
+    _setup()
+    return _call("recovery_init", shares=args.shares, threshold=args.threshold)
+
+
+def cmd_recovery_grant(args: argparse.Namespace) -> int:
+    _setup()
+    return _call("recovery_grant", case=args.case, to=args.to)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -236,6 +249,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--public-key", metavar="HEX", help="the checkpoint key you recorded")
     verify.set_defaults(handler=cmd_audit_verify)
+
+    recovery = commands.add_parser("recovery", help="the organisation's recovery key")
+    recovery_commands = recovery.add_subparsers(dest="recovery_command", required=True)
+    init = recovery_commands.add_parser("init", help="create it; print its shares once")
+    init.add_argument("--shares", type=int, required=True, help="N: how many officers hold one")
+    init.add_argument("--threshold", type=int, required=True, help="K: how many open it")
+    init.set_defaults(handler=cmd_recovery_init)
+    grant = recovery_commands.add_parser("grant", help="the ceremony: give USER a case's key")
+    grant.add_argument("--case", required=True, metavar="REF")
+    grant.add_argument("--to", required=True, metavar="USER")
+    grant.set_defaults(handler=cmd_recovery_grant)
 
     manage = commands.add_parser("manage", help="Django's management commands", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ombud import views
+from ombud.access.views import PasswordChange
 from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz
 
@@ -14,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChange.as_view(), name="password_change"),
     path("admin/", admin_site.urls),
 ]
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
 from ombud.directory.roles import ADMINISTRATOR
 from ombud.directory.selectors import user_roles
@@ -21,7 +22,13 @@ def home(request: HttpRequest) -> HttpResponse:
     codes = user_roles(user=user) if isinstance(user, User) else set()
     roles = [_(role.name) for role in StaffRole.objects.filter(code__in=codes)]
     return render(
-        request, "home.html", {"roles": roles, "is_administrator": ADMINISTRATOR in codes}
+        request,
+        "home.html",
+        {
+            "roles": roles,
+            "is_administrator": ADMINISTRATOR in codes,
+            "key_unlocked": session_private_key(request) is not None,
+        },
     )
 
 

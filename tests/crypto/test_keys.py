@@ -148,3 +148,23 @@ def test_the_same_share_twice_is_refused():
     points = shamir.split(secrets.token_bytes(32), shares=3, threshold=2)
     with pytest.raises(SharesInvalid, match="twice"):
         shamir.combine([points[0], points[0]])
+
+
+def test_the_field_is_prime_and_holds_every_32_byte_secret():
+    # Miller-Rabin with fixed bases: a composite would fail for one of them.
+    n, d, r = shamir.PRIME, shamir.PRIME - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for base in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41):
+        x = pow(base, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            raise AssertionError(f"{base} witnesses that the field is not prime")
+    assert shamir.PRIME > 2**256
+    secret = b"\xff" * 32
+    assert shamir.combine(shamir.split(secret, shares=3, threshold=2)[:2]) == secret

@@ -1,4 +1,4 @@
-"""Shamir's secret sharing of a 32-byte secret over the prime field of 2**521 - 1.
+"""Shamir's secret sharing of a 32-byte secret over the prime field of 2**256 + 297.
 
 Any ``threshold`` of the ``shares`` points recover the secret by Lagrange
 interpolation at zero; fewer give a value that says nothing about it. The
@@ -14,9 +14,11 @@ import secrets
 
 from ombud.crypto.errors import SharesInvalid
 
-PRIME = 2**521 - 1  # a Mersenne prime, far above any 32-byte secret
+# The smallest prime above 2**256: every 32-byte secret is a field element, and a
+# share stays short enough to type (65 hexadecimal digits).
+PRIME = 2**256 + 297
 SECRET_BYTES = 32
-_Y_DIGITS = 131  # hexadecimal digits of a number below PRIME
+_Y_DIGITS = 65  # hexadecimal digits of a number below PRIME
 
 
 def split(secret: bytes, *, shares: int, threshold: int) -> list[tuple[int, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,23 @@ class DemoRefused(Exception):
 
 def username_for(person: Person) -> str:
     return person.email.split("@", 1)[0]
+
+
+def demo_recovery_shares(data_dir: Path) -> tuple[str, list[str], int]:
+    """The demo's recovery key: made on first load. Its shares are kept in the data
+    folder so every `ombud demo` can print them: acceptable for invented data only."""
+    from ombud.access.models import RecoveryKey
+    from ombud.access.recovery import recovery_key_create
+
+    path = data_dir / "demo-recovery-shares.txt"
+    if not RecoveryKey.objects.filter(pk=1).exists():
+        made = recovery_key_create(actor=ACTOR, shares=3, threshold=2)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(made.shares) + "\n")
+    recovery = RecoveryKey.objects.get(pk=1)
+    shares = path.read_text().split("\n") if path.exists() else []
+    return recovery.fingerprint, [share for share in shares if share], recovery.threshold
 
 
 def demo_load() -> list[SignIn]:
