@@ -101,6 +101,14 @@ def cast(db) -> Cast:
     )
 
 
+@pytest.fixture
+def recovery_shares(db) -> list[str]:
+    """The organisation's recovery key, 2 of 3; the shares as the officers hold them."""
+    from ombud.access.recovery import recovery_key_create
+
+    return recovery_key_create(actor=ACTOR, shares=3, threshold=2).shares
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real algorithms at the cheapest costs: tests sign in hundreds of times.

@@ -1,0 +1,259 @@
+"""The key vault in-process: who holds which key, through a whole staff life."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from ombud.access.models import CaseKeyGrant, CaseRecoverySeal, PendingGrant, StaffKey
+from ombud.access.services import (
+    case_key_grant,
+    case_key_open,
+    case_private_key,
+    staff_key_unlock,
+)
+from ombud.access.session import COOKIE_NAME, SESSION_FIELD
+from ombud.audit.models import AuditEntry
+from ombud.cases.models import Case
+from ombud.cases.services import case_create
+from ombud.crypto import aead, boxes
+from ombud.crypto.errors import DecryptionFailed
+from ombud.directory.models import User
+from ombud.directory.services import person_deactivate, user_create
+
+PASSWORD = "correct horse"
+
+
+def encodings(secret: bytes) -> list[bytes]:
+    """Every way a key could sit in a file: raw, hex, base64 (both alphabets, any padding)."""
+    forms = [secret, secret.hex().encode(), secret.hex().upper().encode()]
+    for encoder in (base64.b64encode, base64.urlsafe_b64encode):
+        encoded = encoder(secret)
+        forms += [encoded, encoded.rstrip(b"=")]
+    return forms
+
+
+def private_of(user: User, password: str = PASSWORD) -> bytes:
+    private = staff_key_unlock(user=user, password=password)
+    assert private is not None
+    return private
+
+
+def signed_in(user: User, password: str = PASSWORD) -> Client:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
+def test_setting_a_first_password_gives_the_account_a_key_pair(cast):
+    staff_key = StaffKey.objects.get(user=cast.handler)
+    assert boxes.public_of(private_of(cast.handler)) == bytes(staff_key.public_key)
+    assert AuditEntry.objects.filter(
+        action="access.staff_key.created", object_id=str(cast.handler.pk)
+    ).exists()
+
+
+def test_a_signed_in_handler_has_her_key_unlocked_for_this_sign_in_only(cast):
+    client = signed_in(cast.handler)
+    assert "Your key is unlocked for this sign-in" in client.get("/").content.decode()
+    cookie = client.cookies[COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    other = Client()
+    other.cookies[COOKIE_NAME] = cookie.value  # the cookie alone, in another session
+    other.force_login(cast.handler)
+    assert "Your key is locked" in other.get("/").content.decode()
+
+
+def test_neither_the_session_store_nor_the_cookie_holds_the_private_key(cast):
+    client = signed_in(cast.handler)
+    private = private_of(cast.handler)
+    stored = b"".join(
+        row.session_data.encode() + row.session_key.encode() for row in Session.objects.all()
+    )
+    assert (
+        SESSION_FIELD.encode()
+        in base64.b64decode(
+            Session.objects.get().session_data.split(":")[0] + "==", altchars=b"-_", validate=False
+        )
+        or stored
+    )  # the session holds our field (ciphertext only)
+    cookie = client.cookies[COOKIE_NAME].value.encode()
+    for form in encodings(private):
+        assert form not in stored
+        assert form not in cookie
+    for row in StaffKey.objects.all():
+        for form in encodings(private):
+            assert form not in bytes(row.wrapped_private_key)
+
+
+def test_a_substituted_public_key_refuses_the_sign_in_and_is_audited(cast):
+    StaffKey.objects.filter(user=cast.handler).update(public_key=boxes.keypair().public)
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "hana", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.content.decode()
+    assert AuditEntry.objects.filter(action="access.staff_key.substituted").exists()
+
+
+def test_signing_out_destroys_the_key(cast):
+    client = signed_in(cast.handler)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert response.cookies[COOKIE_NAME].value == ""
+    assert not any(SESSION_FIELD in s.get_decoded() for s in Session.objects.all())
+
+
+def test_a_case_key_is_sealed_to_its_readers_and_the_recovery_key_and_nobody_else(
+    cast, recovery_shares
+):
+    case, case_key = case_create(actor="test", readers=[cast.handler])
+    assert case.ref.startswith("OMB-") and len(case.public_id) >= 22
+    grant = CaseKeyGrant.objects.get(case=case)
+    assert grant.user == cast.handler
+    assert case_key_open(case=case, user=cast.handler, private=private_of(cast.handler)) == case_key
+    assert CaseRecoverySeal.objects.filter(case=case).exists()
+    for form in encodings(case_key):
+        assert form not in bytes(grant.sealed_case_key)
+        assert form not in bytes(case.encrypted_private_key)
+    entry = AuditEntry.objects.get(action="access.case_key.granted")
+    assert entry.details == f'{{"case":"{case.ref}","to":"hana"}}'
+
+
+def test_an_administrator_holds_no_key_that_opens_any_case(cast, recovery_shares):
+    for readers in ([cast.handler], [cast.unrelated_handler], [cast.handler, cast.auditor]):
+        case_create(actor="test", readers=readers)
+    admin_private = private_of(cast.administrator)
+    sealed = [bytes(g.sealed_case_key) for g in CaseKeyGrant.objects.all()]
+    sealed += [bytes(s.sealed_case_key) for s in CaseRecoverySeal.objects.all()]
+    assert len(sealed) == 7
+    for box in sealed:
+        with pytest.raises(DecryptionFailed):
+            boxes.unseal(admin_private, box)
+    assert not CaseKeyGrant.objects.filter(user=cast.administrator).exists()
+
+
+def test_what_the_worker_seals_to_a_case_opens_with_the_case_key(cast, recovery_shares):
+    case, case_key = case_create(actor="test", readers=[cast.handler])
+    note = boxes.seal(bytes(case.public_key), "Deadline missed on 2026-12-02.".encode())
+    reopened = Case.objects.get(pk=case.pk)
+    private = case_private_key(case=reopened, case_key=case_key)
+    assert boxes.unseal(private, note) == "Deadline missed on 2026-12-02.".encode()
+    with pytest.raises(DecryptionFailed):
+        case_private_key(case=reopened, case_key=aead.random_key())
+
+
+def test_a_grant_to_someone_without_a_key_pair_waits_for_a_holder_to_sign_in(cast, recovery_shares):
+    case, case_key = case_create(actor="test", readers=[cast.handler])
+    newcomer = user_create(actor="test", username="noor", password=None)
+    assert isinstance(
+        case_key_grant(actor="test", case=case, user=newcomer, case_key=case_key), PendingGrant
+    )
+    newcomer.set_password("a fresh long password")
+    newcomer.save()
+    assert PendingGrant.objects.filter(user=newcomer).exists()  # nobody holding signed in yet
+    signed_in(cast.handler)
+    assert not PendingGrant.objects.filter(user=newcomer).exists()
+    opened = case_key_open(
+        case=case, user=newcomer, private=private_of(newcomer, "a fresh long password")
+    )
+    assert opened == case_key
+    assert AuditEntry.objects.filter(
+        action="access.case_key.pending_fulfilled", actor="user:hana"
+    ).exists()
+
+
+def test_a_password_change_keeps_the_same_key_and_signs_the_user_out(cast, recovery_shares):
+    case, case_key = case_create(actor="test", readers=[cast.handler])
+    client = signed_in(cast.handler)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "an even longer passphrase",
+            "new_password2": "an even longer passphrase",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert "Your key is" not in client.get("/").content.decode()  # signed out
+    private = private_of(cast.handler, "an even longer passphrase")
+    assert case_key_open(case=case, user=cast.handler, private=private) == case_key
+    assert AuditEntry.objects.filter(action="access.staff_key.rewrapped").exists()
+    assert not PendingGrant.objects.exists()
+
+
+def test_a_wrong_old_password_reshows_the_form_and_changes_nothing(cast):
+    client = signed_in(cast.handler)
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "wrong",
+            "new_password1": "an even longer passphrase",
+            "new_password2": "an even longer passphrase",
+        },
+    )
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    assert private_of(cast.handler)  # the old password still opens the key
+
+
+def test_a_reset_by_an_administrator_is_repaired_when_another_holder_signs_in(
+    cast, recovery_shares
+):
+    shared, shared_key = case_create(actor="test", readers=[cast.handler, cast.unrelated_handler])
+    admin = Client()
+    admin.force_login(cast.administrator)
+    response = admin.post(
+        f"/admin/directory/user/{cast.handler.pk}/password/",
+        {
+            "password1": "a brand new passphrase",
+            "password2": "a brand new passphrase",
+            "usable_password": "true",
+        },
+    )
+    assert response.status_code == 302
+    assert not CaseKeyGrant.objects.filter(user=cast.handler).exists()
+    pending = PendingGrant.objects.get(user=cast.handler)
+    assert pending.reason == "key pair replaced"
+    replaced = AuditEntry.objects.get(action="access.staff_key.replaced")
+    assert replaced.actor == "user:milo"
+
+    signed_in(cast.unrelated_handler)  # another holder's sign-in fulfils it
+    private = private_of(cast.handler, "a brand new passphrase")
+    assert case_key_open(case=shared, user=cast.handler, private=private) == shared_key
+
+
+def test_a_leaver_gives_up_keys_that_others_still_hold(cast, recovery_shares):
+    shared, _key = case_create(actor="test", readers=[cast.handler, cast.unrelated_handler])
+    person_deactivate(actor=cast.administrator, person=cast.handler.person)
+    assert list(
+        CaseKeyGrant.objects.filter(case=shared).values_list("user__username", flat=True)
+    ) == ["emil"]
+    revoked = AuditEntry.objects.get(action="access.case_key.revoked")
+    assert '"reason":"left"' in revoked.details
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_case_whose_only_holder_leaves_keeps_the_key_and_alarms_ethics_and_admins(
+    cast, recovery_shares, mailoutbox
+):
+    from ombud.directory import roles
+    from ombud.directory.services import role_grant
+    from ombud.operations.worker import BackgroundWorker
+    from tests.conftest import make_staff
+
+    ethics = make_staff("C040", "Ines Harrow", roles.HEAD_OF_ETHICS, "Ethics")
+    role_grant(actor="test", user=ethics, role=roles.HEAD_OF_ETHICS)
+    alone, _key = case_create(actor="test", readers=[cast.handler])
+    person_deactivate(actor=cast.administrator, person=cast.handler.person)
+    assert CaseKeyGrant.objects.filter(case=alone, user=cast.handler).exists()
+    assert AuditEntry.objects.filter(action="access.case.no_other_holder").exists()
+    BackgroundWorker().tick()
+    alarms = [m for m in mailoutbox if "no other key holder" in m.subject]
+    assert len(alarms) == 1
+    assert sorted(alarms[0].to) == sorted([ethics.email, cast.administrator.email])
+    assert alone.ref in alarms[0].body
+    assert "Rhea" not in alarms[0].body and "Victor" not in alarms[0].body
