@@ -135,10 +135,10 @@ def test_an_administrator_holds_no_key_that_opens_any_case(cast, recovery_shares
 
 def test_what_the_worker_seals_to_a_case_opens_with_the_case_key(cast, recovery_shares):
     case, case_key = case_create(actor="test", readers=[cast.handler])
-    note = boxes.seal(bytes(case.public_key), "Deadline missed on 2026-12-02.".encode())
+    note = boxes.seal(bytes(case.public_key), b"Deadline missed on 2026-12-02.")
     reopened = Case.objects.get(pk=case.pk)
     private = case_private_key(case=reopened, case_key=case_key)
-    assert boxes.unseal(private, note) == "Deadline missed on 2026-12-02.".encode()
+    assert boxes.unseal(private, note) == b"Deadline missed on 2026-12-02."
     with pytest.raises(DecryptionFailed):
         case_private_key(case=reopened, case_key=aead.random_key())
 
