@@ -130,7 +130,9 @@ class Instance:
     env: dict[str, str]
     data_dir: Path
 
-    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, timeout: float = 120, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [OMBUD, *args],
             env=self.env,
@@ -138,7 +140,29 @@ class Instance:
             text=True,
             timeout=timeout,
             check=False,
+            input=input,
         )
+
+    def python(self, code: str) -> str:
+        """Run Python inside Ombud (``ombud manage shell``); its last printed line."""
+        result = self.run("manage", "shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    def query(self, statement: str) -> list[tuple]:
+        url = self.env.get("DATABASE_URL")
+        if url:
+            import psycopg
+
+            with psycopg.connect(url) as connection:
+                return list(connection.execute(statement).fetchall())  # type: ignore[arg-type]
+        import sqlite3
+
+        connection = sqlite3.connect(self.data_dir / "ombud.sqlite3")
+        try:
+            return list(connection.execute(statement).fetchall())
+        finally:
+            connection.close()
 
     def sql(self, statement: str) -> None:
         """Run SQL straight against the database, as someone with a copy of it could."""
