@@ -65,6 +65,18 @@ CASES = [
     ({"OMBUD_MAIL_FROM": "nobody"}, "OMBUD_MAIL_FROM", "not an e-mail address"),
     ({"OMBUD_AUDIT_CHECKPOINT_INTERVAL": "0"}, "OMBUD_AUDIT_CHECKPOINT_INTERVAL", "out of range"),
     ({"OMBUD_DATA_DIR": "/etc/hostname"}, "OMBUD_DATA_DIR", "is not a folder"),
+    (
+        {
+            "OMBUD_ENV": "production",
+            "OMBUD_SECRET_KEY": GOOD_SECRET,
+            "OMBUD_ALLOWED_HOSTS": "ombud.example",
+            "OMBUD_ARGON2_MEMORY_MIB": "32",
+        },
+        "OMBUD_ARGON2_MEMORY_MIB",
+        "too weak for production (at least 64)",
+    ),
+    ({"OMBUD_ARGON2_MEMORY_MIB": "4"}, "OMBUD_ARGON2_MEMORY_MIB", "out of range"),
+    ({"OMBUD_ARGON2_PASSES": "0"}, "OMBUD_ARGON2_PASSES", "out of range"),
 ]
 
 
@@ -106,7 +118,7 @@ def test_a_fresh_data_folder_gets_its_secrets_readable_by_the_owner_only(instanc
     result = instance.run("audit", "verify")
     assert result.returncode == 0, result.stderr
     kept = {}
-    for name in ("secret_key", "audit_signing.key"):
+    for name in ("secret_key", "audit_signing.key", "pepper"):
         mode = stat.S_IMODE((instance.data_dir / name).stat().st_mode)
         assert mode == 0o600, name
         kept[name] = (instance.data_dir / name).read_text()
@@ -150,3 +162,21 @@ def test_the_demo_refuses_to_load_in_production_however_it_is_said(env, tmp_path
     )
     assert result.returncode == 2
     assert "cannot be loaded when OMBUD_ENV=production" in result.stderr
+
+
+def test_a_pepper_file_that_is_too_short_is_refused(env, tmp_path):
+    pepper = tmp_path / "pepper"
+    pepper.write_text("abcd")
+    pepper.chmod(0o600)
+    result = run_ombud({**env, "OMBUD_PEPPER_FILE": str(pepper)})
+    assert result.returncode == 2
+    assert "OMBUD_PEPPER_FILE" in result.stderr and "64 hexadecimal" in result.stderr
+
+
+def test_the_pepper_can_live_outside_the_data_folder(instance, tmp_path):
+    pepper = tmp_path / "secrets" / "pepper"
+    pepper.parent.mkdir()
+    instance.env["OMBUD_PEPPER_FILE"] = str(pepper)
+    assert instance.run("audit", "verify").returncode == 0
+    assert len(bytes.fromhex(pepper.read_text())) == 32
+    assert not (instance.data_dir / "pepper").exists()

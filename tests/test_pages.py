@@ -51,7 +51,9 @@ def test_every_page_sends_the_protective_headers_to_an_administrator(client, cas
     assert_protective_headers(client.get(path))
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/login/", "/accounts/password/forgotten/", "/no-such-page/"]
+)
 def test_our_pages_carry_no_inline_script_or_style(client, db, path):
     assert_no_inline_code(client.get(path).content.decode())
 

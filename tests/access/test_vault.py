@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -257,3 +258,26 @@ def test_a_case_whose_only_holder_leaves_keeps_the_key_and_alarms_ethics_and_adm
     assert sorted(alarms[0].to) == sorted([ethics.email, cast.administrator.email])
     assert alone.ref in alarms[0].body
     assert "Rhea" not in alarms[0].body and "Victor" not in alarms[0].body
+
+
+def test_a_forgotten_password_is_reset_by_e_mail_and_access_comes_back(
+    cast, recovery_shares, mailoutbox
+):
+    shared, shared_key = case_create(actor="test", readers=[cast.handler, cast.unrelated_handler])
+    client = Client()
+    response = client.post("/accounts/password/forgotten/", {"email": cast.handler.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [cast.handler.email]
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+)", mailoutbox[0].body)
+    assert link
+    form = client.get(link[1], follow=True)
+    assert "Choose a new password" in form.content.decode()
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "remembered this time", "new_password2": "remembered this time"},
+    )
+    assert response.status_code == 302
+    assert PendingGrant.objects.filter(user=cast.handler, case=shared).exists()
+    signed_in(cast.unrelated_handler)
+    private = private_of(cast.handler, "remembered this time")
+    assert case_key_open(case=shared, user=cast.handler, private=private) == shared_key
