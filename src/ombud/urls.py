@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from ombud import views
-from ombud.access.views import PasswordChange
+from ombud.access.views import FirstOrForgottenPasswordForm, OwnerPasswordReset, PasswordChange
 from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz
 
@@ -18,7 +18,7 @@ urlpatterns = [
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
     path(
         "accounts/password/forgotten/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=FirstOrForgottenPasswordForm),
         name="password_reset",
     ),
     path(
@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        OwnerPasswordReset.as_view(),
         name="password_reset_confirm",
     ),
     path(

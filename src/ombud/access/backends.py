@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
+from django.db import transaction
 from django.http import HttpRequest
 
 from ombud.access.services import KeyMismatch, staff_key_create, staff_key_unlock
+from ombud.audit.services import audit_record
 from ombud.crypto.errors import WrongPassword
 from ombud.directory.models import User
 
@@ -26,8 +28,14 @@ class KeyUnlockingBackend(ModelBackend):
         assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL is ours
         try:
             private = staff_key_unlock(user=user, password=password)
-        except (KeyMismatch, WrongPassword):
-            return None  # a substituted key (audited) or a lost pepper: no sign-in
+        except KeyMismatch:
+            return None  # a substituted public key: refused, and audited by the unlock
+        except WrongPassword:
+            # The right password no longer opens the key: a changed pepper, or a
+            # password stored without its key. Refused, and said in the log.
+            with transaction.atomic():
+                audit_record(actor=user, action="access.staff_key.does_not_open", obj=user)
+            return None
         if private is None:
             private = staff_key_create(actor=user, user=user, password=password)
         if request is not None:

@@ -134,14 +134,18 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
     """A reset (forgotten password): a new key pair. The old one is gone, so every
     case key sealed to it is deleted and owed again as a pending grant.
     Returns the number of pending grants created."""
-    old = StaffKey.objects.filter(user=user).first()
+    old = StaffKey.objects.select_for_update().filter(user=user).first()
     pair = boxes.keypair()
     _store_staff_key(user, pair, password)
     owed = 0
+    orphans: list[str] = []
     for grant in CaseKeyGrant.objects.filter(user=user).select_related("case"):
+        case_key_revoke(actor=actor, case=grant.case, user=user, reason="key pair replaced")
         _pending(actor=actor, case=grant.case, user=user, reason="key pair replaced")
-        grant.delete()
         owed += 1
+        if not _other_active_holders(grant.case, user):
+            orphans.append(grant.case.ref)
+    _alarm(orphans)
     audit_record(
         actor=actor,
         action="access.staff_key.replaced",
@@ -155,30 +159,47 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
     return owed
 
 
-_password_actor: contextvars.ContextVar[User | str | None] = contextvars.ContextVar(
-    "ombud_password_actor", default=None
+class KeyHolderPasswordRefused(Exception):
+    """Only its owner may give a key holder a new password: whoever chose it could
+    sign in as them and be handed their cases through pending grants."""
+
+
+_reset_by_owner: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "ombud_reset_by_owner", default=False
 )
 
 
 @contextlib.contextmanager
-def password_set_by(actor: User | str) -> Iterator[None]:
-    """Passwords set inside this block were set by ``actor`` (an administrator's reset)."""
-    token = _password_actor.set(actor)
+def reset_by_owner() -> Iterator[None]:
+    """Passwords set in this block were chosen by their owner proving control of
+    their e-mail (the forgotten-password link): a new key pair is allowed."""
+    token = _reset_by_owner.set(True)
     try:
         yield
     finally:
-        _password_actor.reset(token)
+        _reset_by_owner.reset(token)
+
+
+def password_set_allowed(*, user: User, previous_private: bytes | None) -> None:
+    """Raise KeyHolderPasswordRefused unless this new password may be set."""
+    if previous_private is not None or _reset_by_owner.get() or user.pk is None:
+        return
+    if StaffKey.objects.filter(user=user).exists():
+        raise KeyHolderPasswordRefused(
+            f"{user.get_username()} holds a key: only they can choose a new password, "
+            "with their old one or with the forgotten-password e-mail"
+        )
 
 
 def staff_keys_password_set(*, user: User, password: str, previous_private: bytes | None) -> None:
     """Called whenever a password is set: first key pair, re-wrap, or reset."""
-    actor = _password_actor.get() or user
     if not StaffKey.objects.filter(user=user).exists():
-        staff_key_create(actor=actor, user=user, password=password)
+        staff_key_create(actor=user, user=user, password=password)
     elif previous_private is not None:
-        staff_key_rewrap(actor=actor, user=user, private=previous_private, password=password)
+        staff_key_rewrap(actor=user, user=user, private=previous_private, password=password)
     else:
-        staff_key_replace(actor=actor, user=user, password=password)
+        password_set_allowed(user=user, previous_private=None)
+        staff_key_replace(actor=user, user=user, password=password)
 
 
 # The one door for case keys -----------------------------------------------
@@ -203,7 +224,8 @@ def case_key_grant(
     *, actor: User | str, case: Case, user: User, case_key: bytes
 ) -> CaseKeyGrant | PendingGrant:
     """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet."""
-    staff_key = StaffKey.objects.filter(user=user).first()
+    # Locked, so a reset cannot replace the key pair between reading and sealing.
+    staff_key = StaffKey.objects.select_for_update().filter(user=user).first()
     if staff_key is None:
         return _pending(actor=actor, case=case, user=user, reason="no key pair yet")
     grant, _created = CaseKeyGrant.objects.update_or_create(
@@ -238,15 +260,24 @@ def case_key_revoke(*, actor: User | str, case: Case, user: User, reason: str) -
     return bool(deleted)
 
 
-def case_key_seal_to_recovery(*, case: Case, case_key: bytes) -> CaseRecoverySeal:
+def case_key_seal_to_recovery(
+    *, actor: User | str, case: Case, case_key: bytes
+) -> CaseRecoverySeal:
     recovery = RecoveryKey.objects.filter(pk=1).first()
     if recovery is None:
         raise NoRecoveryKey("create the organisation's recovery key first: ombud recovery init")
-    return CaseRecoverySeal.objects.create(
+    seal = CaseRecoverySeal.objects.create(
         case=case,
         recovery_key=recovery,
         sealed_case_key=boxes.seal(bytes(recovery.public_key), case_key),
     )
+    audit_record(
+        actor=actor,
+        action="access.case_key.sealed_to_recovery",
+        obj=case,
+        details={"case": case.ref, "fingerprint": recovery.fingerprint},
+    )
+    return seal
 
 
 def case_key_open(*, case: Case, user: User, private: bytes) -> bytes:
@@ -317,13 +348,11 @@ def holder_left(*, actor: User | str, users: Iterable[User]) -> list[Orphan]:
     orphans: list[Orphan] = []
     for user in users:
         PendingGrant.objects.filter(user=user).delete()
-        for grant in CaseKeyGrant.objects.filter(user=user).select_related("case"):
-            others = (
-                CaseKeyGrant.objects.filter(case=grant.case, user__is_active=True)
-                .exclude(user=user)
-                .exists()
-            )
-            if others:
+        grants = CaseKeyGrant.objects.filter(user=user)
+        # Lock the cases: two leavers at once must not each count on the other.
+        list(Case.objects.select_for_update().filter(pk__in=grants.values("case")).order_by("pk"))
+        for grant in grants.select_related("case"):
+            if _other_active_holders(grant.case, user):
                 case_key_revoke(actor=actor, case=grant.case, user=user, reason="left")
             else:
                 orphans.append(Orphan(grant.case.ref, user.get_username()))
@@ -333,12 +362,34 @@ def holder_left(*, actor: User | str, users: Iterable[User]) -> list[Orphan]:
                     obj=grant.case,
                     details={"case": grant.case.ref, "leaver": user.get_username()},
                 )
-    if orphans:
-        from ombud.access.tasks import mail_orphaned_cases
-
-        refs = sorted({orphan.case_ref for orphan in orphans})
-        transaction.on_commit(lambda: mail_orphaned_cases.enqueue(refs))
+    _alarm([orphan.case_ref for orphan in orphans])
     return orphans
+
+
+def _other_active_holders(case: Case, user: User) -> bool:
+    return CaseKeyGrant.objects.filter(case=case, user__is_active=True).exclude(user=user).exists()
+
+
+def _alarm(case_refs: list[str]) -> None:
+    """Tell the head of ethics and the administrators, once committed, that these cases
+    have nobody else who can open them (references only)."""
+    if not case_refs:
+        return
+    from ombud.access.tasks import mail_orphaned_cases
+
+    refs = sorted(set(case_refs))
+    transaction.on_commit(lambda: mail_orphaned_cases.enqueue(refs))
+
+
+def case_readers_missing(*, actor: User | str, case: Case) -> bool:
+    """After a case is made: raise the alarm when no reader could be given its key."""
+    if CaseKeyGrant.objects.filter(case=case, user__is_active=True).exists():
+        return False
+    audit_record(
+        actor=actor, action="access.case.no_other_holder", obj=case, details={"case": case.ref}
+    )
+    _alarm([case.ref])
+    return True
 
 
 def key_holders(case: Case) -> QuerySet[User]:

@@ -65,7 +65,7 @@ class KeyCookieMiddleware:
             response.set_cookie(
                 COOKIE_NAME,
                 value,
-                max_age=None,  # a browser-session cookie; the session's expiry also ends it
+                max_age=settings.SESSION_COOKIE_AGE,  # never outlives the session
                 httponly=True,
                 samesite="Strict",
                 secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,

@@ -9,7 +9,12 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from ombud.access.services import holder_left, pending_grants_fulfil, staff_keys_password_set
+from ombud.access.services import (
+    holder_left,
+    password_set_allowed,
+    pending_grants_fulfil,
+    staff_keys_password_set,
+)
 from ombud.access.session import session_key_forget, session_key_store
 from ombud.directory.models import User
 from ombud.directory.signals import users_left
@@ -21,6 +26,10 @@ def _remember_new_password(sender: type[User], instance: User, **kwargs: Any) ->
     # moment longer, for post_save, where the user has a primary key.
     raw = getattr(instance, "_password", None)
     if raw is not None:
+        # Refuse before anything is written.
+        password_set_allowed(
+            user=instance, previous_private=getattr(instance, "_ombud_previous_private", None)
+        )
         instance._ombud_new_password = raw  # type: ignore[attr-defined]
 
 

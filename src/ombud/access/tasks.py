@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -9,6 +11,8 @@ from django_tasks import task
 
 from ombud.directory import roles
 from ombud.directory.models import User
+
+logger = logging.getLogger("ombud.access")
 
 
 @task()
@@ -27,6 +31,7 @@ def mail_orphaned_cases(case_refs: list[str]) -> int:
         )
     )
     if not recipients:
+        logger.error("cases with no other key holder and nobody to tell: %s", ", ".join(case_refs))
         return 0
     subject = _("Ombud: cases with no other key holder")
     body = _(

@@ -7,7 +7,12 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ombud.access.services import case_key_grant, case_key_seal_to_recovery, case_keys_new
+from ombud.access.services import (
+    case_key_grant,
+    case_key_seal_to_recovery,
+    case_keys_new,
+    case_readers_missing,
+)
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case
 from ombud.directory.models import User
@@ -26,18 +31,20 @@ def _next_ref() -> str:
 def case_create(*, actor: User | str, readers: Iterable[User]) -> tuple[Case, bytes]:
     """A new case, its key sealed to ``readers`` and to the recovery key.
     Returns the case and its key; the key is never stored in clear."""
+    readers = list(readers)  # read once: a retry must not find it used up
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 case = Case(ref=_next_ref())
                 case_key = case_keys_new(case)
                 case.save()
-                case_key_seal_to_recovery(case=case, case_key=case_key)
+                case_key_seal_to_recovery(actor=actor, case=case, case_key=case_key)
                 audit_record(
                     actor=actor, action="cases.case.created", obj=case, details={"case": case.ref}
                 )
                 for reader in readers:
                     case_key_grant(actor=actor, case=case, user=reader, case_key=case_key)
+                case_readers_missing(actor=actor, case=case)
                 return case, case_key
         except IntegrityError:
             continue  # another case took the reference at the same moment

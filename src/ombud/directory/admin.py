@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from ombud.access.services import password_set_by
 from ombud.audit.services import audit_record
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
@@ -190,34 +189,59 @@ class RoleAssignmentAdmin(AdministratorsOnly):
             self.delete_model(request, assignment)
 
 
+class NewUserForm(ModelForm):
+    """An administrator names the account; its owner chooses the password (by e-mail)."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "person"]
+
+
 @admin.register(User, site=admin_site)
 class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
+    """Administrators never choose or see a password: whoever chose one could sign in
+    as its owner and be handed their cases. New accounts get a link by e-mail."""
+
     list_display = ["username", "email", "person", "is_active", "last_login"]
     list_filter = ["is_active"]
     autocomplete_fields = ["person"]
     fieldsets = [
-        (None, {"fields": ["username", "password"]}),
+        (None, {"fields": ["username"]}),
         (_("Person"), {"fields": ["person", "first_name", "last_name", "email"]}),
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    add_form = NewUserForm
+    add_fieldsets = [(None, {"fields": ["username", "email", "person"]})]
+    actions = ["send_password_link"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        # The forgotten-password link goes to this address: changing it would
+        # let an administrator receive someone else's link.
+        fixed = ["last_login", "date_joined"]
+        return fixed if obj is None else [*fixed, "email"]
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
-        with transaction.atomic(), password_set_by(_actor(request)):
-            response = super().user_change_password(request, id, form_url)
-            if request.method == "POST" and response.status_code == 302:
-                user = User.objects.get(pk=id)
-                audit_record(
-                    actor=_actor(request),
-                    action="directory.user.password_set",
-                    obj=user,
-                    details={"username": user.get_username()},
-                )
-        return response
+        raise PermissionDenied
+
+    @admin.action(description=_("Send a link to choose a password"))
+    def send_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        sent = 0
+        for user in queryset.filter(is_active=True).exclude(email=""):
+            _send_password_link(request, user)
+            audit_record(
+                actor=_actor(request),
+                action="directory.user.password_link_sent",
+                obj=user,
+                details={"username": user.get_username()},
+            )
+            sent += 1
+        self.message_user(request, _("%(count)d link(s) sent.") % {"count": sent})
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
         obj.save()
         if change and "is_active" in form.changed_data and not obj.is_active:
             users_deactivated(actor=_actor(request), users=[obj])
@@ -227,3 +251,13 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
             obj=obj,
             details={"username": obj.get_username(), "fields": sorted(form.changed_data)},
         )
+        if not change and obj.email:
+            transaction.on_commit(lambda: _send_password_link(request, obj))
+
+
+def _send_password_link(request: HttpRequest, user: User) -> None:
+    from ombud.access.views import FirstOrForgottenPasswordForm
+
+    form = FirstOrForgottenPasswordForm({"email": user.email})
+    if form.is_valid():
+        form.save(request=request, use_https=request.is_secure())

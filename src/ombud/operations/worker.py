@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -25,8 +26,14 @@ from ombud.operations.models import WorkerHeartbeat
 
 logger = logging.getLogger("ombud.worker")
 
+
 # Each runs every tick of the loop; each must be cheap when there is nothing to do.
-PERIODIC: list[Callable[[], object]] = [audit_checkpoint_daily]
+def sessions_expired_clear() -> None:
+    """Expired sessions go, and with them the sealed private keys they held."""
+    SessionStore.clear_expired()
+
+
+PERIODIC: list[Callable[[], object]] = [audit_checkpoint_daily, sessions_expired_clear]
 
 
 def heartbeat_record(*, worker_id: str, started_at: dt.datetime) -> None:
