@@ -320,17 +320,27 @@ def test_a_forgotten_password_is_reset_by_e_mail_and_access_comes_back(
     assert case_key_open(case=shared, user=cast.handler, private=private) == shared_key
 
 
-def test_a_key_that_no_longer_opens_refuses_the_sign_in_and_says_so(cast, settings):
+def test_a_replaced_pepper_file_stops_sign_ins_and_says_which_file(cast, settings, caplog):
     from ombud.access import services
 
     pepper_file = settings.CONFIG.pepper_file
     kept = pepper_file.read_text()
-    pepper_file.write_text(bytes(range(1, 33)).hex())  # the pepper file was replaced
+    pepper_file.write_text(bytes(range(1, 33)).hex())  # someone replaced the pepper file
     services._pepper.cache_clear()
     try:
         assert Client().login(username="hana", password=PASSWORD) is False
     finally:
         pepper_file.write_text(kept)
         services._pepper.cache_clear()
-    assert AuditEntry.objects.filter(action="access.staff_key.does_not_open").exists()
+    assert f"the pepper file ({pepper_file}) is not the one" in caplog.text
     assert Client().login(username="hana", password=PASSWORD) is True
+
+
+def test_a_key_the_right_password_cannot_open_refuses_the_sign_in_and_is_audited(cast):
+    from django.contrib.auth.hashers import make_password
+
+    # A password written around Ombud, straight into the table: its key was not re-wrapped.
+    User.objects.filter(pk=cast.handler.pk).update(password=make_password("written around"))
+    assert Client().login(username="hana", password="written around") is False
+    entry = AuditEntry.objects.get(action="access.staff_key.does_not_open")
+    assert entry.object_id == str(cast.handler.pk)

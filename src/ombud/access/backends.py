@@ -8,7 +8,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.http import HttpRequest
 
-from ombud.access.services import KeyMismatch, staff_key_create, staff_key_unlock
+from ombud.access.services import (
+    KeyMismatch,
+    PepperMismatch,
+    staff_key_create,
+    staff_key_unlock,
+)
 from ombud.audit.services import audit_record
 from ombud.crypto.errors import WrongPassword
 from ombud.directory.models import User
@@ -28,6 +33,8 @@ class KeyUnlockingBackend(ModelBackend):
         assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL is ours
         try:
             private = staff_key_unlock(user=user, password=password)
+        except PepperMismatch:
+            return None  # logged: an operator must restore the pepper file
         except KeyMismatch:
             return None  # a substituted public key: refused, and audited by the unlock
         except WrongPassword:

@@ -95,3 +95,15 @@ class CaseRecoverySeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} sealed to recovery"
+
+
+class PepperCheck(models.Model):
+    """A keyed hash of a fixed text under the pepper: tells at once when the pepper
+    file is not the one this database's staff keys were wrapped with."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    check_value = models.BinaryField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "pepper check"

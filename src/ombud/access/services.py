@@ -10,6 +10,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
+import hmac
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -22,6 +25,7 @@ from ombud.access.models import (
     CaseKeyGrant,
     CaseRecoverySeal,
     PendingGrant,
+    PepperCheck,
     RecoveryKey,
     StaffKey,
 )
@@ -30,6 +34,8 @@ from ombud.cases.models import Case
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
 from ombud.directory.models import User
+
+logger = logging.getLogger("ombud.access")
 
 
 class KeyMismatch(Exception):
@@ -44,9 +50,28 @@ class CaseKeyUnavailable(Exception):
     """This user holds no usable key to this case."""
 
 
+class PepperMismatch(Exception):
+    """The pepper file is not the one the staff keys were wrapped with."""
+
+
 @functools.cache
 def _pepper() -> bytes:
     return config.pepper(settings.CONFIG)
+
+
+def _pepper_checked() -> bytes:
+    """The pepper, after checking it is this database's (recorded on first use)."""
+    pepper = _pepper()
+    value = hashlib.blake2b(b"ombud-pepper-check", key=pepper[:64], digest_size=32).digest()
+    check, _created = PepperCheck.objects.get_or_create(pk=1, defaults={"check_value": value})
+    if not hmac.compare_digest(bytes(check.check_value), value):
+        logger.error(
+            "the pepper file (%s) is not the one this database's staff keys were wrapped "
+            "with: restore it; nobody can sign in until then",
+            settings.CONFIG.pepper_file,
+        )
+        raise PepperMismatch("the pepper file does not belong to this database")
+    return pepper
 
 
 def kdf_cost() -> passwords.Cost:
@@ -70,7 +95,9 @@ def _case_private_context(case: Case) -> bytes:
 
 
 def _store_staff_key(user: User, pair: boxes.KeyPair, password: str) -> StaffKey:
-    wrapped = passwords.wrap(pair.private, password, _pepper(), kdf_cost(), _staff_context(user))
+    wrapped = passwords.wrap(
+        pair.private, password, _pepper_checked(), kdf_cost(), _staff_context(user)
+    )
     staff_key, _created = StaffKey.objects.update_or_create(
         user=user,
         defaults={
@@ -107,7 +134,9 @@ def staff_key_unlock(*, user: User, password: str) -> bytes | None:
     staff_key = StaffKey.objects.filter(user=user).first()
     if staff_key is None:
         return None
-    private = passwords.unwrap(staff_key.wrapped(), password, _pepper(), _staff_context(user))
+    private = passwords.unwrap(
+        staff_key.wrapped(), password, _pepper_checked(), _staff_context(user)
+    )
     if boxes.public_of(private) != bytes(staff_key.public_key):
         with transaction.atomic():
             audit_record(
