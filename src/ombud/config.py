@@ -278,28 +278,9 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     return loaded
 
 
-def audit_signing_seed(config: Config) -> bytes:
-    """The 32-byte seed of the server's Ed25519 audit key, created on first use (mode 0600)."""
-    path = config.audit_signing_key_file
-    variable = "OMBUD_AUDIT_SIGNING_KEY_PATH"
-    try:
-        raw = _generated_secret(path, variable, secrets.token_hex(32).encode())
-    except OSError as exc:
-        raise ConfigError(variable, f"cannot use {str(path)!r}: {exc.strerror}") from exc
-    try:
-        seed = bytes.fromhex(raw.decode().strip())
-    except ValueError:
-        seed = b""
-    if len(seed) != 32:
-        raise ConfigError(variable, f"{str(path)!r} does not hold 64 hexadecimal characters")
-    return seed
-
-
-def pepper(config: Config) -> bytes:
-    """The pepper mixed into every password-derived key: 32 random bytes in a file
-    outside the database (mode 0600), created on first use."""
-    path = config.pepper_file
-    variable = "OMBUD_PEPPER_FILE"
+def _hex_secret(path: Path, variable: str, *, exact: bool) -> bytes:
+    """32 random bytes kept as hexadecimal in a file (mode 0600), created on first use.
+    With ``exact`` the file must hold exactly 32 bytes; otherwise at least 32."""
     try:
         raw = _generated_secret(path, variable, secrets.token_hex(32).encode())
     except OSError as exc:
@@ -308,8 +289,17 @@ def pepper(config: Config) -> bytes:
         value = bytes.fromhex(raw.decode().strip())
     except ValueError:
         value = b""
-    if len(value) < 32:
-        raise ConfigError(
-            variable, f"{str(path)!r} does not hold at least 64 hexadecimal characters"
-        )
+    if len(value) < 32 or (exact and len(value) != 32):
+        wanted = "64" if exact else "at least 64"
+        raise ConfigError(variable, f"{str(path)!r} does not hold {wanted} hexadecimal characters")
     return value
+
+
+def audit_signing_seed(config: Config) -> bytes:
+    """The 32-byte seed of the server's Ed25519 audit key."""
+    return _hex_secret(config.audit_signing_key_file, "OMBUD_AUDIT_SIGNING_KEY_PATH", exact=True)
+
+
+def pepper(config: Config) -> bytes:
+    """The pepper mixed into every password-derived key, kept outside the database."""
+    return _hex_secret(config.pepper_file, "OMBUD_PEPPER_FILE", exact=False)
