@@ -10,6 +10,8 @@ What it protects against:
   Argon2id over the password keyed with a pepper kept outside the database);
 - one officer, or too few, opening the organisation's recovery key
   (``shamir``: k-of-n shares);
+- guessing a reporter's receipt, or learning it from what the database keeps
+  (``receipts``: 120 random bits; only one-way derivations are stored);
 - a log whose entries were edited, deleted, inserted or reordered after the
   fact (``chain``), and a forged checkpoint of that log (``signing``).
 
