@@ -59,6 +59,7 @@ class Config:
     pepper_file: Path
     argon2_memory_mib: int
     argon2_passes: int
+    quick_exit_url: str = "https://www.wikipedia.org/"
 
     @property
     def production(self) -> bool:
@@ -251,6 +252,11 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
             f"{memory} MiB is too weak for production (at least {MIN_PRODUCTION_MEMORY_MIB})",
         )
     passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
+    quick_exit = _read(environ, "OMBUD_QUICK_EXIT_URL") or "https://www.wikipedia.org/"
+    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", quick_exit):
+        raise ConfigError(
+            "OMBUD_QUICK_EXIT_URL", f"{quick_exit!r} is not an http(s) address of a website"
+        )
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -271,6 +277,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         pepper_file=pepper_file,
         argon2_memory_mib=memory,
         argon2_passes=passes,
+        quick_exit_url=quick_exit,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -23,6 +23,7 @@ DEBUG = False
 SECRET_KEY = CONFIG.secret_key
 ALLOWED_HOSTS = CONFIG.allowed_hosts
 OMBUD_ORGANISATION_NAME = CONFIG.organisation_name
+OMBUD_QUICK_EXIT_URL = CONFIG.quick_exit_url
 OMBUD_COUNTRY = CONFIG.country
 OMBUD_AUDIT_CHECKPOINT_INTERVAL = CONFIG.audit_checkpoint_interval
 OMBUD_MAIL_CONFIGURED = CONFIG.mail_configured
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "ombud.directory",
     "ombud.audit",
     "ombud.cases",
+    "ombud.intake",
     "ombud.access",
     "ombud.operations",
     "django.contrib.admin",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "ombud.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ombud.access.session.KeyCookieMiddleware",
+    "ombud.web.headers.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +155,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Uploads never touch the disk in clear: they stay in memory until encrypted.
+FILE_UPLOAD_HANDLERS = ["ombud.intake.uploads.MemoryOnlyUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Counters for rate limits: in this process's memory only, never on disk.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60
@@ -187,6 +195,7 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
         # One line per idle round of the worker is noise.
         "django_tasks_db": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },

@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from ombud import views
 from ombud.access.views import FirstOrForgottenPasswordForm, OwnerPasswordReset, PasswordChange
+from ombud.api.api import api
 from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz
 
@@ -36,6 +37,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("report/", include("ombud.intake.urls")),
+    path("cases/", include("ombud.cases.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
 ]
 

@@ -14,7 +14,10 @@ from ombud.directory.selectors import user_roles
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
-    return {"organisation_name": settings.OMBUD_ORGANISATION_NAME}
+    return {
+        "organisation_name": settings.OMBUD_ORGANISATION_NAME,
+        "quick_exit_url": settings.OMBUD_QUICK_EXIT_URL,
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -309,6 +309,37 @@ def case_key_seal_to_recovery(
     return seal
 
 
+def _reporter_context(case: Case) -> bytes:
+    return aead.record_context(
+        case_id=case.public_id, kind="reporter-case-key", record_id=case.public_id, version=1
+    )
+
+
+def case_key_seal_to_reporter(
+    *, actor: User | str, case: Case, case_key: bytes, lookup_id: str, reporter_key: bytes
+) -> None:
+    """Give the reporter the case key: encrypted under the key her receipt derives,
+    found by the lookup id her receipt derives. Neither reveals the receipt."""
+    case.receipt_lookup = lookup_id
+    case.reporter_sealed_key = aead.encrypt(reporter_key, case_key, _reporter_context(case))
+    case.save(update_fields=["receipt_lookup", "reporter_sealed_key", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="access.case_key.sealed_to_reporter",
+        obj=case,
+        details={"case": case.ref},
+    )
+
+
+def case_key_open_by_reporter(*, case: Case, reporter_key: bytes) -> bytes:
+    if case.reporter_sealed_key is None:
+        raise CaseKeyUnavailable(f"{case.ref} has no reporter key")
+    try:
+        return aead.decrypt(reporter_key, bytes(case.reporter_sealed_key), _reporter_context(case))
+    except CryptoError as exc:
+        raise CaseKeyUnavailable(f"the reporter's key does not open {case.ref}") from exc
+
+
 def case_key_open(*, case: Case, user: User, private: bytes) -> bytes:
     """The case key, for a user holding a grant and their unlocked private key."""
     grant = CaseKeyGrant.objects.filter(case=case, user=user).first()

@@ -1,14 +1,48 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 def new_public_id() -> str:
     """The id in URLs: 128 random bits, so nobody can guess or count cases by it."""
     return secrets.token_urlsafe(16)
+
+
+class Category(models.TextChoices):
+    SEXUAL_ASSAULT = "sexual_assault", _("Sexual assault")
+    SEXUAL_HARASSMENT = "sexual_harassment", _("Sexual harassment")
+    DISCRIMINATION = "discrimination", _("Discrimination")
+    BULLYING = "bullying", _("Bullying")
+    RETALIATION = "retaliation", _("Retaliation")
+    FRAUD = "fraud", _("Fraud or bribery")
+    SAFETY = "safety", _("Health and safety")
+    OTHER = "other", _("Something else")
+
+
+class Context(models.TextChoices):
+    OFFICE = "office", _("At the office or workplace")
+    BUSINESS_TRIP = "business_trip", _("On a business trip")
+    COMPANY_EVENT = "company_event", _("At a company event or meal")
+    CLIENT_SITE = "client_site", _("At a client's site")
+    ONLINE = "online", _("Online (e-mail, chat, video call, social media)")
+    OTHER = "other", _("Somewhere else")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Reporting pages")
+    API = "api", _("API")
+    PHONE = "phone", _("By phone")
+    MEETING = "meeting", _("In a meeting")
+    LETTER = "letter", _("By letter")
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
 
 
 class Case(models.Model):
@@ -21,7 +55,19 @@ class Case(models.Model):
     # half is encrypted under the case key.
     public_key = models.BinaryField(max_length=32)
     encrypted_private_key = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # What a case is about, in clear on purpose (docs/stored-in-clear.md).
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED)
+    category = models.CharField(max_length=30, choices=Category.choices, default=Category.OTHER)
+    context = models.CharField(max_length=30, choices=Context.choices, default=Context.OTHER)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    acknowledge_by = models.DateField(null=True, blank=True)
+    # The report as submitted, encrypted with the case key.
+    report = models.BinaryField(null=True, blank=True)
+    # Found from the reporter's receipt (a one-way derivation) and opened by it:
+    # the case key encrypted under the key her receipt derives.
+    receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    reporter_sealed_key = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -30,3 +76,93 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.ref
+
+
+class Party(models.Model):
+    """A person of the directory named in a case. Kept in clear on purpose: conflicts
+    of interest are computed from these ids without opening the case."""
+
+    class Role(models.TextChoices):
+        ACCUSED = "accused", _("accused")
+        WITNESS = "witness", _("witness")
+        REPORTED_TO = "reported_to", _("reported to before")
+
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="parties")
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, related_name="case_parties"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "person", "role"], name="one_party_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.role} {self.person_id}"
+
+
+class Message(models.Model):
+    """A message between the reporter and the case's handlers, or information the
+    reporter adds. The body is encrypted with the case key."""
+
+    class Direction(models.TextChoices):
+        FROM_REPORTER = "from_reporter", _("from the reporter")
+        TO_REPORTER = "to_reporter", _("to the reporter")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    author = models.ForeignKey(
+        "directory.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case} message {self.direction}"
+
+
+class Attachment(models.Model):
+    """A file given with a report or a message. The original is kept (it may be
+    evidence) with its SHA-256; staff view and share only the copy stripped of its
+    metadata. Both, and the name, type, size and hash, are encrypted with the case key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    meta = models.BinaryField()
+    original = models.BinaryField()
+    stripped = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case} attachment"
+
+
+class TimelineEvent(models.Model):
+    """What happened to a case and when, as the reporter sees it (no content)."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Report received")
+        MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from you")
+        INFORMATION_ADDED = "information_added", _("Information added by you")
+        MESSAGE_TO_REPORTER = "message_to_reporter", _("Message from the case handlers")
+
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="timeline")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind}"

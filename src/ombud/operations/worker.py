@@ -22,6 +22,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as QueueWorker
 
 from ombud.audit.services import audit_checkpoint_daily
+from ombud.intake.drafts import drafts_expired_clear
 from ombud.operations.models import WorkerHeartbeat
 
 logger = logging.getLogger("ombud.worker")
@@ -33,7 +34,11 @@ def sessions_expired_clear() -> None:
     SessionStore.clear_expired()
 
 
-PERIODIC: list[Callable[[], object]] = [audit_checkpoint_daily, sessions_expired_clear]
+PERIODIC: list[Callable[[], object]] = [
+    audit_checkpoint_daily,
+    sessions_expired_clear,
+    drafts_expired_clear,
+]
 
 
 def heartbeat_record(*, worker_id: str, started_at: dt.datetime) -> None:

@@ -1,0 +1,258 @@
+"""The JSON API (django-ninja), described at /api/v1/openapi.json.
+
+Reporters authenticate with ``Authorization: Receipt <receipt>``; the receipt is
+never part of a URL. An unknown and a malformed receipt get the same 401 after
+the same work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.debug import sensitive_variables
+from ninja import File, NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.files import UploadedFile
+from ninja.security.http import HttpAuthBase
+
+from ombud.api import schemas as s
+from ombud.cases.models import Message
+from ombud.cases.selectors import case_content
+from ombud.directory.models import Person
+from ombud.intake.attachments import AttachmentRefused, accept
+from ombud.intake.ratelimit import rate_limited
+from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX, Accused, Identity, PriorReport, Report
+from ombud.intake.services import (
+    REPORTER,
+    ReceiptUnknown,
+    ReporterAccess,
+    case_open_by_receipt,
+    message_from_reporter,
+    report_submit,
+)
+
+
+class RateLimited(Exception):
+    pass
+
+
+class ReceiptAuth(HttpAuthBase):
+    """``Authorization: Receipt <receipt>``."""
+
+    openapi_scheme = "receipt"
+
+    @sensitive_variables()
+    def __call__(self, request: HttpRequest) -> ReporterAccess | None:
+        scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
+        if rate_limited("receipt", request):
+            raise RateLimited
+        if scheme.lower() != "receipt":
+            value = ""  # still do the same work as for a wrong receipt
+        try:
+            return case_open_by_receipt(value)
+        except ReceiptUnknown:
+            return None
+
+
+api = NinjaAPI(
+    title="Ombud",
+    version="1",
+    description="Confidential misconduct reporting. Reporters authenticate with "
+    "`Authorization: Receipt <receipt>`.",
+    docs_url=None,  # the interactive docs load scripts from elsewhere; the schema is enough
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "too many attempts from here; try again later"}, status=429
+    )
+    response["Retry-After"] = "600"
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "no report answers to this receipt"}, status=401
+    )
+    response["WWW-Authenticate"] = "Receipt"
+    return response
+
+
+def _report(data: s.ReportIn) -> Report:
+    return Report(
+        category=data.category,
+        description=data.description,
+        context=data.context,
+        occurred_on=data.occurred_on or "",
+        occurred_period=data.occurred_period or "",
+        location=data.location,
+        accused=[_accused(item) for item in data.accused],
+        witnesses=[item.strip() for item in data.witnesses],
+        prior_reports=[
+            PriorReport(to=p.to, when=p.when, outcome=p.outcome) for p in data.prior_reports
+        ],
+        identity=Identity(**data.identity.dict()),
+        wants=data.wants,
+        contact_ok=data.contact_ok,
+        channel="api",
+    )
+
+
+def _accused(item: s.AccusedIn) -> Accused:
+    if item.employee_id is not None:
+        person = Person.objects.filter(employee_id=item.employee_id).first()
+        name = item.name or (person.name if person else "")
+        return Accused(name=name, relationship="employee", employee_id=item.employee_id)
+    return Accused(name=item.name or "", relationship=item.relationship or "other")
+
+
+@api.post(
+    "/reports",
+    response={201: s.Submitted, 422: Any, 429: s.Error},
+    summary="Make a report",
+    tags=["reporters"],
+)
+@sensitive_variables()
+def report_create(request: HttpRequest, payload: s.ReportIn) -> tuple[int, Any]:
+    unknown = [
+        item.employee_id
+        for item in payload.accused
+        if item.employee_id is not None
+        and not Person.objects.filter(employee_id=item.employee_id).exists()
+    ]
+    if unknown:
+        return 422, {
+            "detail": [
+                {
+                    "loc": ["body", "payload", "accused", index, "employee_id"],
+                    "msg": "nobody in the directory has this employee id; give name and "
+                    "relationship instead",
+                    "type": "unknown_employee",
+                }
+                for index, item in enumerate(payload.accused)
+                if item.employee_id in unknown
+            ]
+        }
+    if rate_limited("report", request):
+        raise RateLimited
+    submitted = report_submit(actor=REPORTER, report=_report(payload), channel="api")
+    return 201, {
+        "case_ref": submitted.case.ref,
+        "receipt": submitted.receipt,
+        "acknowledge_by": submitted.acknowledge_by,
+    }
+
+
+def _attachment_out(view: Any) -> dict[str, Any]:
+    return {"name": view.name, "size": view.size, "sha256": view.sha256}
+
+
+@api.get(
+    "/reporter/case",
+    auth=ReceiptAuth(),
+    response={200: s.CaseOut, 401: s.Error, 429: s.Error},
+    summary="The reporter's case: her report, its state, deadlines, timeline and messages",
+    tags=["reporters"],
+)
+def reporter_case(request: HttpRequest) -> dict[str, Any]:
+    access: ReporterAccess = request.auth  # type: ignore[attr-defined]
+    case = access.case
+    content = case_content(case, access.case_key)
+    report = content.report.as_dict()
+    for internal in ("channel", "received_by", "received_on"):
+        report.pop(internal, None)
+    return {
+        "case_ref": case.ref,
+        "state": case.state,
+        "received_at": case.created_at,
+        "report": report,
+        "attachments": [_attachment_out(view) for view in content.attachments],
+        "deadlines": [{"name": "acknowledge", "due": case.acknowledge_by, "met": None}],
+        "timeline": [
+            {"at": event.at, "event": event.kind, "label": str(event.get_kind_display())}
+            for event in content.timeline
+        ],
+        "messages": [
+            {
+                "id": str(message.id),
+                "sender": "reporter" if message.from_reporter else "handlers",
+                "information": message.information,
+                "body": message.body,
+                "created_at": message.created_at,
+                "attachments": [_attachment_out(view) for view in message.attachments],
+            }
+            for message in content.messages
+        ],
+    }
+
+
+@api.post(
+    "/reporter/messages",
+    auth=ReceiptAuth(),
+    response={201: s.MessageCreated, 401: s.Error, 422: Any, 429: s.Error},
+    summary="Send a message to the people handling the case, or add information",
+    tags=["reporters"],
+)
+def reporter_message(request: HttpRequest, payload: s.MessageIn) -> tuple[int, Any]:
+    if rate_limited("message", request):
+        raise RateLimited
+    message: Message = message_from_reporter(
+        access=request.auth,  # type: ignore[attr-defined]
+        body=payload.body,
+        information=payload.information,
+    )
+    return 201, {"id": str(message.id), "created_at": message.created_at}
+
+
+@api.post(
+    "/reporter/attachments",
+    auth=ReceiptAuth(),
+    response={201: s.MessageCreated, 401: s.Error, 422: Any, 429: s.Error},
+    summary=f"Add files to the case (up to {FILES_MAX}, {FILE_BYTES_MAX // 2**20} MB each)",
+    tags=["reporters"],
+)
+def reporter_attachments(
+    request: HttpRequest,
+    files: list[UploadedFile] = File(...),  # noqa: B008 - ninja's way
+) -> tuple[int, Any]:
+    if rate_limited("message", request):
+        raise RateLimited
+    accepted, errors = [], []
+    for index, upload in enumerate(files[: FILES_MAX + 1]):
+        if index >= FILES_MAX:
+            errors.append(
+                {
+                    "loc": ["body", "files", index],
+                    "msg": f"at most {FILES_MAX} files at once",
+                    "type": "too_many",
+                }
+            )
+            break
+        if getattr(upload, "too_large", False):
+            errors.append(
+                {
+                    "loc": ["body", "files", index],
+                    "msg": f"{upload.name}: {upload.size} bytes; the limit is {FILE_BYTES_MAX}",
+                    "type": "too_large",
+                }
+            )
+            continue
+        try:
+            accepted.append(accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX))
+        except AttachmentRefused as refused:
+            errors.append(
+                {"loc": ["body", "files", index], "msg": refused.message, "type": "refused"}
+            )
+    if errors:
+        return 422, {"detail": errors}
+    message = message_from_reporter(
+        access=request.auth,  # type: ignore[attr-defined]
+        body="",
+        files=accepted,
+        information=True,
+    )
+    return 201, {"id": str(message.id), "created_at": message.created_at}

@@ -1,0 +1,199 @@
+"""Staff pages: the inbox, a case, replies to the reporter, attachments, oral reports.
+Every case is reached through ``case_get_for_user``."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ombud.access.selectors import case_get_for_user, cases_for_user
+from ombud.access.services import CaseKeyUnavailable, case_key_open
+from ombud.access.session import session_private_key
+from ombud.audit.services import audit_record
+from ombud.cases.models import Case
+from ombud.cases.selectors import attachment_file, case_content
+from ombud.directory import roles
+from ombud.directory.models import User
+from ombud.directory.selectors import user_has_role
+from ombud.intake.forms import (
+    MessageForm,
+    OralReportForm,
+    report_from_forms,
+)
+from ombud.intake.models import Guidance
+from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
+from ombud.intake.services import message_to_reporter, report_submit
+from ombud.intake.views import _bound, _megabytes, _typed, files_accepted, report_form_step
+
+
+class ReplyForm(MessageForm):
+    body = forms.CharField(
+        label=gettext_lazy("Message to the reporter"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=10_000,
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # login_required runs first
+        raise Http404
+    return request.user
+
+
+def _case_key(request: HttpRequest, case: Case) -> bytes | None:
+    private = session_private_key(request)
+    if private is None:
+        return None
+    try:
+        return case_key_open(case=case, user=_user(request), private=private)
+    except CaseKeyUnavailable:
+        return None
+
+
+def _locked(request: HttpRequest, case: Case) -> HttpResponse:
+    return render(request, "cases/locked.html", {"case": case}, status=409)
+
+
+@login_required
+@require_http_methods(["GET"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    cases = cases_for_user(user).order_by("acknowledge_by", "created_at")
+    return render(
+        request,
+        "cases/inbox.html",
+        {"cases": cases, "may_take_oral": user_has_role(user=user, role=roles.HANDLER)},
+    )
+
+
+def _case_page(
+    request: HttpRequest, case: Case, case_key: bytes, reply: forms.Form, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "cases/case.html",
+        {"case": case, "content": case_content(case, case_key), "reply": reply},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    case = case_get_for_user(user=_user(request), public_id=public_id)
+    case_key = _case_key(request, case)
+    if case_key is None:
+        return _locked(request, case)
+    audit_record(
+        actor=_user(request), action="cases.case.read", obj=case, details={"case": case.ref}
+    )
+    return _case_page(request, case, case_key, ReplyForm())
+
+
+@login_required
+@require_POST
+def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    case = case_get_for_user(user=user, public_id=public_id)
+    case_key = _case_key(request, case)
+    if case_key is None:
+        return _locked(request, case)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, case_key, form, status=400)
+    message_to_reporter(actor=user, case=case, case_key=case_key, body=form.cleaned_data["body"])
+    messages.success(request, _("Sent. The reporter sees it on her page."))
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_attachment(request: HttpRequest, public_id: str, attachment_id: uuid.UUID) -> HttpResponse:
+    """The copy without metadata; the original only on request (POST), audited."""
+    user = _user(request)
+    case = case_get_for_user(user=user, public_id=public_id)
+    case_key = _case_key(request, case)
+    if case_key is None:
+        return _locked(request, case)
+    original = request.method == "POST"
+    found = attachment_file(
+        case=case, case_key=case_key, attachment_id=attachment_id, original=original
+    )
+    if found is None:
+        raise Http404
+    view, data = found
+    audit_record(
+        actor=user,
+        action="cases.attachment.original_opened" if original else "cases.attachment.opened",
+        obj=case,
+        details={"case": case.ref, "attachment": str(attachment_id)},
+    )
+    response = HttpResponse(data, content_type=view.mime)
+    name = ("original-" if original else "") + view.name
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(name)
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@login_required
+@require_http_methods(["GET", "POST"])
+def oral_report(request: HttpRequest) -> HttpResponse:
+    """A report received by phone, in a meeting or by letter, typed by a handler."""
+    user = _user(request)
+    if not user_has_role(user=user, role=roles.HANDLER):
+        raise Http404
+    extra: dict[str, object] = {"show_errors": False}
+    file_errors: list[str] = []
+    if request.method == "GET":
+        form, accused, prior = _bound(None, OralReportForm)
+        fields: dict[str, list[str]] = {}
+    else:
+        fields, action, extra = report_form_step(request, _typed(request))
+        form, accused, prior = _bound(fields, OralReportForm)
+        files, file_errors = files_accepted(request)
+        extra["show_errors"] = action == "save"
+        valid = form.is_valid() and accused.is_valid() and prior.is_valid()
+        if action == "save" and valid and not file_errors:
+            report = report_from_forms(form, accused, prior, received_by=user.display_name())
+            submitted = report_submit(
+                actor=user, report=report, files=files, channel=form.cleaned_data["channel"]
+            )
+            return render(
+                request,
+                "intake/receipt.html",
+                {"submitted": submitted, "guidance": Guidance.current(), "oral": True},
+                status=201,
+            )
+        if file_errors:
+            file_errors.append(_("Files are not kept between steps here: add them again."))
+    return render(
+        request,
+        "cases/oral.html",
+        {
+            "form": form,
+            "accused": accused,
+            "prior": prior,
+            "file_errors": file_errors,
+            "files_max": FILES_MAX,
+            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            "find": (fields.get("find") or [""])[0],
+            **extra,
+        },
+        status=400 if extra.get("show_errors") else 200,
+    )

@@ -1,0 +1,160 @@
+"""Drafts between the steps of the report form. What was typed and every file are
+encrypted as they arrive, under a random key kept only in the reporter's cookie;
+the database holds ciphertext, and nothing is written to disk in clear."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from ombud.crypto import aead
+from ombud.crypto.errors import DecryptionFailed
+from ombud.intake.attachments import Accepted
+from ombud.intake.models import Draft, DraftFile
+
+SESSION_FIELD = "ombud_draft"
+COOKIE_NAME = "ombud_draft"
+LIFETIME = datetime.timedelta(hours=3)
+
+
+@dataclass
+class DraftState:
+    draft: Draft
+    key: bytes
+    fields: dict[str, list[str]]
+
+    def context(self, kind: str, record_id: object) -> bytes:
+        return json.dumps(["ombud-draft-v1", str(self.draft.pk), kind, str(record_id)]).encode()
+
+
+@dataclass(frozen=True)
+class DraftFileInfo:
+    id: uuid.UUID
+    name: str
+    mime: str
+    size: int
+
+
+def draft_get(request: HttpRequest) -> DraftState | None:
+    draft_id = request.session.get(SESSION_FIELD)
+    cookie = request.COOKIES.get(COOKIE_NAME) or getattr(request, "_ombud_draft_cookie", None)
+    if not draft_id or not cookie:
+        return None
+    draft = Draft.objects.filter(pk=draft_id, updated_at__gt=timezone.now() - LIFETIME).first()
+    if draft is None:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(cookie)
+        state = DraftState(draft=draft, key=key, fields={})
+        state.fields = json.loads(
+            aead.decrypt(key, bytes(draft.content), state.context("fields", 0))
+        )
+    except (ValueError, DecryptionFailed):
+        return None
+    return state
+
+
+def draft_save(request: HttpRequest, fields: dict[str, list[str]]) -> DraftState:
+    """Store what was typed (every value, as typed), making the draft if needed."""
+    state = draft_get(request)
+    if state is None:
+        key = aead.random_key()
+        state = DraftState(draft=Draft(), key=key, fields=fields)
+        request.session[SESSION_FIELD] = str(state.draft.pk)
+        request._ombud_draft_cookie = base64.urlsafe_b64encode(key).decode()  # type: ignore[attr-defined]
+    state.fields = fields
+    state.draft.content = aead.encrypt(
+        state.key, json.dumps(fields).encode(), state.context("fields", 0)
+    )
+    state.draft.save()
+    return state
+
+
+def draft_file_add(state: DraftState, accepted: Accepted) -> None:
+    item = DraftFile(draft=state.draft)
+    header = json.dumps(
+        {
+            "name": accepted.name,
+            "mime": accepted.mime,
+            "size": accepted.size,
+            "sha256": accepted.sha256,
+            "original": len(accepted.original),
+        }
+    ).encode()
+    plain = len(header).to_bytes(4, "big") + header + accepted.original + accepted.stripped
+    item.content = aead.encrypt(state.key, plain, state.context("file", item.id))
+    item.save(force_insert=True)
+
+
+def _open_file(state: DraftState, item: DraftFile) -> Accepted:
+    plain = aead.decrypt(state.key, bytes(item.content), state.context("file", item.id))
+    size = int.from_bytes(plain[:4], "big")
+    header: dict[str, Any] = json.loads(plain[4 : 4 + size])
+    body = plain[4 + size :]
+    cut = header["original"]
+    return Accepted(
+        mime=header["mime"],
+        original=body[:cut],
+        stripped=body[cut:],
+        sha256=header["sha256"],
+        size=header["size"],
+        name=header["name"],
+    )
+
+
+def draft_files(state: DraftState) -> list[Accepted]:
+    return [_open_file(state, item) for item in state.draft.files.all()]
+
+
+def draft_file_list(state: DraftState | None) -> list[DraftFileInfo]:
+    if state is None:
+        return []
+    return [
+        DraftFileInfo(id=item.id, name=a.name, mime=a.mime, size=a.size)
+        for item in state.draft.files.all()
+        for a in [_open_file(state, item)]
+    ]
+
+
+def draft_file_remove(state: DraftState, file_id: str) -> None:
+    try:
+        DraftFile.objects.filter(draft=state.draft, pk=uuid.UUID(file_id)).delete()
+    except ValueError:
+        return
+
+
+def draft_discard(request: HttpRequest, state: DraftState | None) -> None:
+    if state is not None and state.draft.pk:
+        with transaction.atomic():
+            Draft.objects.filter(pk=state.draft.pk).delete()
+    request.session.pop(SESSION_FIELD, None)
+    request._ombud_draft_cookie_delete = True  # type: ignore[attr-defined]
+
+
+def draft_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Set or delete the cookie holding the draft's key."""
+    if getattr(request, "_ombud_draft_cookie_delete", False):
+        response.delete_cookie(COOKIE_NAME, samesite="Strict")
+    elif value := getattr(request, "_ombud_draft_cookie", None):
+        response.set_cookie(
+            COOKIE_NAME,
+            value,
+            max_age=int(LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def drafts_expired_clear() -> int:
+    deleted, _rows = Draft.objects.filter(updated_at__lt=timezone.now() - LIFETIME).delete()
+    return deleted

@@ -1,0 +1,67 @@
+"""A reporter's signed-in state, kept like staff's: the session store holds her
+reporter key and case id encrypted under a random key that lives only in her
+HttpOnly, SameSite=Strict cookie. Neither alone opens her case."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from django.http import HttpRequest, HttpResponse
+
+from ombud.access.services import CaseKeyUnavailable, case_key_open_by_reporter
+from ombud.cases.models import Case
+from ombud.crypto import aead
+from ombud.crypto.errors import DecryptionFailed
+from ombud.intake.services import ReporterAccess
+
+SESSION_FIELD = "ombud_reporter"
+COOKIE_NAME = "ombud_reporter"
+IDLE_SECONDS = 30 * 60
+_CONTEXT = b"ombud-reporter-session"
+
+
+def reporter_sign_in(request: HttpRequest, response: HttpResponse, case: Case, key: bytes) -> None:
+    cookie_key = aead.random_key()
+    payload = json.dumps({"case": case.public_id, "key": base64.b64encode(key).decode()})
+    request.session.cycle_key()
+    request.session[SESSION_FIELD] = base64.b64encode(
+        aead.encrypt(cookie_key, payload.encode(), _CONTEXT)
+    ).decode()
+    request.session.set_expiry(IDLE_SECONDS)
+    response.set_cookie(
+        COOKIE_NAME,
+        base64.urlsafe_b64encode(cookie_key).decode(),
+        max_age=IDLE_SECONDS,
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
+
+
+def reporter_access(request: HttpRequest) -> ReporterAccess | None:
+    sealed = request.session.get(SESSION_FIELD)
+    cookie = request.COOKIES.get(COOKIE_NAME)
+    if not sealed or not cookie:
+        return None
+    try:
+        payload = json.loads(
+            aead.decrypt(base64.urlsafe_b64decode(cookie), base64.b64decode(sealed), _CONTEXT)
+        )
+        key = base64.b64decode(payload["key"])
+    except (ValueError, KeyError, DecryptionFailed):
+        return None
+    case = Case.objects.filter(public_id=payload["case"]).first()
+    if case is None:
+        return None
+    try:
+        return ReporterAccess(
+            case=case, case_key=case_key_open_by_reporter(case=case, reporter_key=key)
+        )
+    except CaseKeyUnavailable:
+        return None
+
+
+def reporter_sign_out(request: HttpRequest, response: HttpResponse) -> None:
+    request.session.flush()
+    response.delete_cookie(COOKIE_NAME, samesite="Strict")

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from ombud.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("new/", views.report_new, name="new"),
+    path("review/", views.report_review, name="review"),
+    path("status/", views.status, name="status"),
+    path("status/message/", views.status_message, name="message"),
+    path("status/leave/", views.status_leave, name="leave"),
+]

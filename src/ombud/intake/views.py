@@ -1,0 +1,377 @@
+"""The reporter's pages. They work with JavaScript turned off; a receipt travels
+only in POST bodies; nothing about where the reporter connects from is kept."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ombud.directory.models import Person
+from ombud.intake import drafts
+from ombud.intake.attachments import Accepted, AttachmentRefused, accept
+from ombud.intake.forms import (
+    AccusedFormSet,
+    MessageForm,
+    PriorReportFormSet,
+    ReceiptForm,
+    ReportForm,
+    report_from_forms,
+)
+from ombud.intake.models import Guidance
+from ombud.intake.ratelimit import rate_limited
+from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
+from ombud.intake.reporter_session import reporter_access, reporter_sign_in, reporter_sign_out
+from ombud.intake.services import (
+    REPORTER,
+    ReceiptUnknown,
+    case_open_by_receipt,
+    message_from_reporter,
+    report_submit,
+)
+
+logger = logging.getLogger(__name__)
+
+# Fields of the report form that are not part of the report.
+_NOT_KEPT = {"csrfmiddlewaretoken", "action", "pick", "remove_file", "files"}
+DIRECTORY_MATCHES = 5
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}"
+
+
+def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepted], list[str]]:
+    """Check the uploaded files; (accepted, one error message per refused file)."""
+    accepted: list[Accepted] = []
+    errors: list[str] = []
+    for upload in request.FILES.getlist("files"):
+        if already + len(accepted) >= FILES_MAX:
+            errors.append(
+                _("“%(name)s” was not added: at most %(max)d files can go with one report.")
+                % {"name": upload.name, "max": FILES_MAX}
+            )
+            continue
+        if getattr(upload, "too_large", False):
+            errors.append(
+                _("“%(name)s” is %(size)s MB; the limit is %(max)s MB per file.")
+                % {
+                    "name": upload.name,
+                    "size": _megabytes(upload.size or 0),
+                    "max": _megabytes(FILE_BYTES_MAX),
+                }
+            )
+            continue
+        try:
+            accepted.append(accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX))
+        except AttachmentRefused as refused:
+            errors.append(refused.message)
+    return accepted, errors
+
+
+def _bound(fields: dict[str, list[str]] | None, form_class: type[ReportForm] = ReportForm) -> Any:
+    if fields is None:
+        return (
+            form_class(),
+            AccusedFormSet(prefix="accused"),
+            PriorReportFormSet(prefix="prior"),
+        )
+    data = QueryDict(mutable=True)
+    for name, values in fields.items():
+        data.setlist(name, values)
+    return (
+        form_class(data),
+        AccusedFormSet(data, prefix="accused"),
+        PriorReportFormSet(data, prefix="prior"),
+    )
+
+
+def _add_row(
+    fields: dict[str, list[str]], prefix: str, values: dict[str, str], maximum: int
+) -> None:
+    total_key = f"{prefix}-TOTAL_FORMS"
+    total = int((fields.get(total_key) or ["1"])[0] or 1)
+    # Fill the first empty row before adding one.
+    for index in range(total):
+        if not any((fields.get(f"{prefix}-{index}-{name}") or [""])[0] for name in ("name", "to")):
+            break
+    else:
+        if total >= maximum:
+            return
+        index = total
+        fields[total_key] = [str(total + 1)]
+    for name, value in values.items():
+        fields[f"{prefix}-{index}-{name}"] = [value]
+
+
+def directory_search(request: HttpRequest, query: str) -> tuple[list[Person], str]:
+    """At most five people whose name contains ``query``: enough to pick someone, too
+    few (and too slowly) to list the organisation."""
+    query = query.strip()
+    if len(query) < 3:
+        return [], _("Type at least three letters of the name to search the directory.")
+    if rate_limited("directory", request):
+        return [], _(
+            "Too many searches for now. Wait a few minutes, or describe the person instead."
+        )
+    found = list(
+        Person.objects.filter(is_active=True, name__icontains=query)
+        .select_related("unit")
+        .order_by("name")[: DIRECTORY_MATCHES + 1]
+    )
+    if not found:
+        return [], _("Nobody in the directory matches. You can describe the person instead.")
+    if len(found) > DIRECTORY_MATCHES:
+        return found[:DIRECTORY_MATCHES], _(
+            "More people match: type more of the name if the person is not listed."
+        )
+    return found, ""
+
+
+def report_form_step(
+    request: HttpRequest, fields: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], str, dict[str, Any]]:
+    """Apply the form's buttons (search, pick, add a row) to what was typed."""
+    action = request.POST.get("action", "")
+    extra: dict[str, Any] = {}
+    if action == "find":
+        extra["matches"], extra["find_message"] = directory_search(
+            request, (fields.get("find") or [""])[0]
+        )
+    elif request.POST.get("pick"):
+        person = Person.objects.filter(
+            employee_id=request.POST.get("pick", ""), is_active=True
+        ).first()
+        if person is not None:
+            _add_row(
+                fields,
+                "accused",
+                {
+                    "name": person.name,
+                    "relationship": "employee",
+                    "employee_id": person.employee_id,
+                },
+                maximum=AccusedFormSet.max_num,
+            )
+            fields["find"] = [""]
+    elif action == "add_accused":
+        _add_row(fields, "accused", {"name": ""}, maximum=AccusedFormSet.max_num)
+        fields["accused-TOTAL_FORMS"] = [
+            str(min(AccusedFormSet.max_num, int(fields.get("accused-TOTAL_FORMS", ["1"])[0]) + 1))
+        ]
+    elif action == "add_prior":
+        fields["prior-TOTAL_FORMS"] = [
+            str(min(PriorReportFormSet.max_num, int(fields.get("prior-TOTAL_FORMS", ["1"])[0]) + 1))
+        ]
+    return fields, action, extra
+
+
+def _typed(request: HttpRequest) -> dict[str, list[str]]:
+    return {name: request.POST.getlist(name) for name in request.POST if name not in _NOT_KEPT}
+
+
+def _reporter_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    response = render(request, template, context, status=status)
+    return drafts.draft_cookie(request, response)
+
+
+@require_http_methods(["GET"])
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/landing.html")
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    state = drafts.draft_get(request)
+    extra: dict[str, Any] = {}
+    file_errors: list[str] = []
+    if request.method == "GET":
+        fields = state.fields if state else None
+        form, accused, prior = _bound(fields)
+        if fields is not None:
+            extra["show_errors"] = False
+    else:
+        fields, action, extra = report_form_step(request, _typed(request))
+        state = drafts.draft_save(request, fields)
+        if remove := request.POST.get("remove_file"):
+            drafts.draft_file_remove(state, remove)
+        already = state.draft.files.count()
+        new_files, file_errors = files_accepted(request, already)
+        for accepted in new_files:
+            drafts.draft_file_add(state, accepted)
+        form, accused, prior = _bound(fields)
+        if action == "review":
+            if form.is_valid() and accused.is_valid() and prior.is_valid() and not file_errors:
+                return drafts.draft_cookie(request, redirect("intake:review"))
+            extra["show_errors"] = True
+        else:
+            extra["show_errors"] = False
+    return _reporter_page(
+        request,
+        "intake/report_form.html",
+        {
+            "form": form,
+            "accused": accused,
+            "prior": prior,
+            "files": drafts.draft_file_list(state),
+            "file_errors": file_errors,
+            "files_max": FILES_MAX,
+            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            "find": ((fields or {}).get("find") or [""])[0],
+            **extra,
+        },
+        status=400 if extra.get("show_errors") else 200,
+    )
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@require_http_methods(["GET", "POST"])
+def report_review(request: HttpRequest) -> HttpResponse:
+    state = drafts.draft_get(request)
+    if state is None:
+        messages.info(request, _("Your draft has expired or was already sent. Start again here."))
+        return redirect("intake:new")
+    form, accused, prior = _bound(state.fields)
+    if not (form.is_valid() and accused.is_valid() and prior.is_valid()):
+        return redirect("intake:new")
+    report = report_from_forms(form, accused, prior)
+    if request.method == "POST" and request.POST.get("action") == "edit":
+        return redirect("intake:new")
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "submit":
+        if rate_limited("report", request):
+            error = _(
+                "Too many reports have been sent from here in the last hour. Your report is "
+                "kept: try again later."
+            )
+        else:
+            try:
+                submitted = report_submit(
+                    actor=REPORTER, report=report, files=drafts.draft_files(state)
+                )
+            except Exception as exc:  # nothing was stored; the draft is kept
+                logger.error("a report could not be stored: %s", type(exc).__name__)
+                error = _(
+                    "We could not save your report just now. Nothing you typed is lost: "
+                    "try again in a moment."
+                )
+            else:
+                drafts.draft_discard(request, state)
+                response = render(
+                    request,
+                    "intake/receipt.html",
+                    {"submitted": submitted, "guidance": Guidance.current(), "oral": False},
+                    status=201,
+                )
+                return drafts.draft_cookie(request, response)
+    return _reporter_page(
+        request,
+        "intake/review.html",
+        {"report": report, "files": drafts.draft_file_list(state), "error": error},
+        status=503 if error else 200,
+    )
+
+
+@sensitive_post_parameters("receipt")
+@sensitive_variables("receipt")
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    access = reporter_access(request)
+    if request.method == "GET" and access is not None:
+        from ombud.cases.selectors import case_content
+
+        return render(
+            request,
+            "intake/status.html",
+            {
+                "case": access.case,
+                "content": case_content(access.case, access.case_key),
+                "message_form": MessageForm(),
+                "files_max": FILES_MAX,
+                "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            },
+        )
+    form = ReceiptForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if rate_limited("receipt", request):
+            form.add_error(
+                "receipt", _("Too many attempts from here. Wait ten minutes and try again.")
+            )
+        else:
+            try:
+                found = case_open_by_receipt(form.cleaned_data["receipt"])
+            except ReceiptUnknown:
+                form.add_error(
+                    "receipt",
+                    _("No report answers to this receipt. Check each character and try again."),
+                )
+            else:
+                response = redirect("intake:status")
+                reporter_sign_in(request, response, found.case, _reporter_key(form))
+                return response
+    return render(
+        request, "intake/receipt_form.html", {"form": form}, status=401 if form.errors else 200
+    )
+
+
+@sensitive_variables()
+def _reporter_key(form: ReceiptForm) -> bytes:
+    from ombud.crypto.receipts import receipt_reporter_key
+
+    return receipt_reporter_key(form.cleaned_data["receipt"])
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
+@require_POST
+def status_message(request: HttpRequest) -> HttpResponse:
+    access = reporter_access(request)
+    if access is None:
+        messages.info(request, _("You were signed out. Enter your receipt again."))
+        return redirect("intake:status")
+    from ombud.cases.selectors import case_content
+
+    form = MessageForm(request.POST)
+    files, file_errors = files_accepted(request, 0)
+    if rate_limited("message", request):
+        file_errors.append(_("Too many messages from here in the last hour; try again later."))
+    if form.is_valid() and not file_errors:
+        message_from_reporter(
+            access=access,
+            body=form.cleaned_data["body"],
+            files=files,
+            information=request.POST.get("action") == "information",
+        )
+        messages.success(request, _("Sent. The people handling your case will see it."))
+        return redirect("intake:status")
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "case": access.case,
+            "content": case_content(access.case, access.case_key),
+            "message_form": form,
+            "file_errors": file_errors,
+            "files_max": FILES_MAX,
+            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+        },
+        status=400,
+    )
+
+
+@require_POST
+def status_leave(request: HttpRequest) -> HttpResponse:
+    response = redirect("intake:landing")
+    reporter_sign_out(request, response)
+    return response
