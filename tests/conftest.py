@@ -212,3 +212,11 @@ def fresh_instance(folder: Path) -> Iterator[Instance]:
 def instance(tmp_path) -> Iterator[Instance]:
     with fresh_instance(tmp_path) as made:
         yield made
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_forgotten():
+    # Rate-limit counters live in the process's memory; each test starts afresh.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -4,7 +4,7 @@ Reporters authenticate with ``Authorization: Receipt <receipt>``; the receipt is
 never part of a URL. An unknown and a malformed receipt get the same 401 after
 the same work."""
 
-from __future__ import annotations
+# No "from __future__ import annotations": django-ninja reads the annotations at import.
 
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from ninja import File, NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 from ninja.security.http import HttpAuthBase
 
 from ombud.api import schemas as s
@@ -117,7 +118,7 @@ def _accused(item: s.AccusedIn) -> Accused:
     tags=["reporters"],
 )
 @sensitive_variables()
-def report_create(request: HttpRequest, payload: s.ReportIn) -> tuple[int, Any]:
+def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
     unknown = [
         item.employee_id
         for item in payload.accused
@@ -125,26 +126,32 @@ def report_create(request: HttpRequest, payload: s.ReportIn) -> tuple[int, Any]:
         and not Person.objects.filter(employee_id=item.employee_id).exists()
     ]
     if unknown:
-        return 422, {
-            "detail": [
-                {
-                    "loc": ["body", "payload", "accused", index, "employee_id"],
-                    "msg": "nobody in the directory has this employee id; give name and "
-                    "relationship instead",
-                    "type": "unknown_employee",
-                }
-                for index, item in enumerate(payload.accused)
-                if item.employee_id in unknown
-            ]
-        }
+        return Status(
+            422,
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "payload", "accused", index, "employee_id"],
+                        "msg": "nobody in the directory has this employee id; give name and "
+                        "relationship instead",
+                        "type": "unknown_employee",
+                    }
+                    for index, item in enumerate(payload.accused)
+                    if item.employee_id in unknown
+                ]
+            },
+        )
     if rate_limited("report", request):
         raise RateLimited
     submitted = report_submit(actor=REPORTER, report=_report(payload), channel="api")
-    return 201, {
-        "case_ref": submitted.case.ref,
-        "receipt": submitted.receipt,
-        "acknowledge_by": submitted.acknowledge_by,
-    }
+    return Status(
+        201,
+        {
+            "case_ref": submitted.case.ref,
+            "receipt": submitted.receipt,
+            "acknowledge_by": submitted.acknowledge_by,
+        },
+    )
 
 
 def _attachment_out(view: Any) -> dict[str, Any]:
@@ -197,7 +204,7 @@ def reporter_case(request: HttpRequest) -> dict[str, Any]:
     summary="Send a message to the people handling the case, or add information",
     tags=["reporters"],
 )
-def reporter_message(request: HttpRequest, payload: s.MessageIn) -> tuple[int, Any]:
+def reporter_message(request: HttpRequest, payload: s.MessageIn) -> Status[Any]:
     if rate_limited("message", request):
         raise RateLimited
     message: Message = message_from_reporter(
@@ -205,7 +212,7 @@ def reporter_message(request: HttpRequest, payload: s.MessageIn) -> tuple[int, A
         body=payload.body,
         information=payload.information,
     )
-    return 201, {"id": str(message.id), "created_at": message.created_at}
+    return Status(201, {"id": str(message.id), "created_at": message.created_at})
 
 
 @api.post(
@@ -218,7 +225,7 @@ def reporter_message(request: HttpRequest, payload: s.MessageIn) -> tuple[int, A
 def reporter_attachments(
     request: HttpRequest,
     files: list[UploadedFile] = File(...),  # noqa: B008 - ninja's way
-) -> tuple[int, Any]:
+) -> Status[Any]:
     if rate_limited("message", request):
         raise RateLimited
     accepted, errors = [], []
@@ -248,11 +255,11 @@ def reporter_attachments(
                 {"loc": ["body", "files", index], "msg": refused.message, "type": "refused"}
             )
     if errors:
-        return 422, {"detail": errors}
+        return Status(422, {"detail": errors})
     message = message_from_reporter(
         access=request.auth,  # type: ignore[attr-defined]
         body="",
         files=accepted,
         information=True,
     )
-    return 201, {"id": str(message.id), "created_at": message.created_at}
+    return Status(201, {"id": str(message.id), "created_at": message.created_at})

@@ -4,6 +4,7 @@ only in POST bodies; nothing about where the reporter connects from is kept."""
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.contrib import messages
@@ -43,8 +44,10 @@ _NOT_KEPT = {"csrfmiddlewaretoken", "action", "pick", "remove_file", "files"}
 DIRECTORY_MATCHES = 5
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
+def _megabytes(size: int, *, up: bool = False) -> str:
+    """One decimal; rounded up for a file's size, so one byte over never reads as the limit."""
+    tenths = size * 10 / (1024 * 1024)
+    return f"{(math.ceil(tenths) if up else math.floor(tenths)) / 10:.1f}"
 
 
 def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepted], list[str]]:
@@ -63,7 +66,7 @@ def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepte
                 _("“%(name)s” is %(size)s MB; the limit is %(max)s MB per file.")
                 % {
                     "name": upload.name,
-                    "size": _megabytes(upload.size or 0),
+                    "size": _megabytes(upload.size or 0, up=True),
                     "max": _megabytes(FILE_BYTES_MAX),
                 }
             )
