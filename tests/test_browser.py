@@ -127,3 +127,60 @@ def test_a_handler_who_opens_the_admin_is_told_she_may_not(tab, demo_url):
     response = tab.page.goto(demo_url + "/admin/")
     assert response is not None and response.status == 403
     assert tab.page.get_by_text("Your account may not do this").is_visible()
+
+
+def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(browser, demo_url):
+    reporter = Tab(browser.new_context(java_script_enabled=False).new_page())
+    page = reporter.page
+    page.goto(demo_url + "/report/")
+    page.get_by_role("link", name="Make a report").click()
+    assert page.get_by_role("link", name="Leave this site quickly").is_visible()
+    page.get_by_label("An employee", exact=True).check()
+    page.get_by_label("Anonymous: nobody learns who I am").check()
+    page.get_by_label("Sexual harassment").check()
+    page.get_by_label("What happened?").fill(
+        "He blocked the door of the cold store and would not let me out."
+    )
+    page.get_by_label("…or roughly when").fill("Last Friday's late shift")
+    page.get_by_label("At the office or workplace").check()
+    page.get_by_label("Search the directory by name").fill("kettle")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Add Bastian Kettleworth").click()
+    assert page.get_by_text("Linked to the directory.").is_visible()
+    assert page.get_by_label("What happened?").input_value().startswith("He blocked the door")
+    page.get_by_label("Add files").set_input_files(
+        files=[
+            {"name": "note.txt", "mimeType": "text/plain", "buffer": b"Friday 22:40, cold store"}
+        ]
+    )
+    reporter.shot("report-form.png")
+    page.get_by_role("button", name="Review my report").click()
+    assert page.get_by_role("heading", name="Review your report").is_visible()
+    assert page.get_by_text("note.txt").is_visible()
+    reporter.shot("report-review.png")
+    page.get_by_role("button", name="Send my report").click()
+    assert page.get_by_role("heading", name="Your report has been received").is_visible()
+    receipt = page.locator(".receipt-code").inner_text().strip()
+    reporter.shot("report-receipt.png")
+
+    page.goto(demo_url + "/report/status/")
+    page.get_by_label("Your receipt").fill(receipt.replace("-", " ").lower())
+    page.get_by_role("button", name="Open my report").click()
+    page.get_by_label("Your message").fill("He was in the store again today.")
+    page.get_by_role("button", name="Send a message").click()
+    assert page.get_by_text("Sent. The people handling your case will see it.").is_visible()
+
+    handler = Tab(browser.new_context().new_page())
+    sign_in(handler, demo_url, "amara.quenby", DEMO_PASSWORD)
+    handler.page.goto(demo_url + "/cases/")
+    reference = page.get_by_role("heading", level=1).inner_text().split()[-1]
+    handler.page.get_by_role("link", name=reference).click()
+    assert handler.page.get_by_text("He was in the store again today.").is_visible()
+    handler.page.get_by_label("Message to the reporter").fill("Are you safe right now?")
+    handler.page.get_by_role("button", name="Send to the reporter").click()
+    handler.shot("case-page.png")
+
+    page.reload()
+    assert page.get_by_text("Are you safe right now?").is_visible()
+    reporter.shot("report-status.png")
+    assert reporter.csp_violations == [] and handler.csp_violations == []

@@ -149,6 +149,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     sign_ins = demo_load()
     fingerprint, shares, threshold = demo_recovery_shares(settings.CONFIG.data_dir)
+    from ombud.intake.demo import demo_reports
+
+    reports = demo_reports(settings.CONFIG.data_dir)
     url = f"http://{args.host}:{args.port}/"
     lines = [
         "Demo organisation: Quillfern Group, 60 invented people.",
@@ -161,6 +164,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     lines += ["", "Every other demo employee signs in as first.last (e.g. elsa.brightwater).", ""]
     lines += [f"Demo recovery key {fingerprint}: any {threshold} of these shares open it", ""]
     lines += [f"  {share}" for share in shares] + [""]
+    if reports:
+        lines += [f"Demo reports: follow one at {url}report/status/ with its receipt", ""]
+        lines += [f"  {ref}  {receipt}" for ref, receipt in reports] + [""]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return _supervise(args.host, args.port)

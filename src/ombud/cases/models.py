@@ -164,5 +164,18 @@ class TimelineEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    STAFF_LABELS = {
+        Kind.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
+        Kind.INFORMATION_ADDED: _("Information added by the reporter"),
+        Kind.MESSAGE_TO_REPORTER: _("Message to the reporter"),
+    }
+
     def __str__(self) -> str:
         return f"{self.case} {self.kind}"
+
+    @property
+    def staff_label(self) -> str:
+        """The event as the case's handlers read it (the reporter's page says "you")."""
+        label = self.STAFF_LABELS.get(self.kind)  # type: ignore[call-overload]
+        return str(label or self.get_kind_display())
+
