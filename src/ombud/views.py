@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
-from ombud.directory.roles import ADMINISTRATOR
+from ombud.directory.roles import ADMINISTRATOR, HANDLER
 from ombud.directory.selectors import user_roles
 
 
@@ -30,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "roles": roles,
             "is_administrator": ADMINISTRATOR in codes,
+            "has_cases": HANDLER in codes,
             "key_unlocked": session_private_key(request) is not None,
         },
     )

@@ -147,3 +147,51 @@ def test_picking_someone_from_the_directory_adds_them_linked(cast):
     page = response.content.decode()
     assert 'value="Celeste Marbury"' in page and 'value="C002"' in page
     assert "Linked to the directory." in page
+
+
+def test_the_inbox_costs_the_same_queries_for_three_cases_as_for_six(
+    cast, django_assert_num_queries
+):
+    handler = signed_in(cast.handler)
+    for _index in range(3):
+        submit_through_pages(Client())
+    # Session, user, roles, the cases in one query; never one query per case.
+    with django_assert_num_queries(5):
+        page = handler.get("/cases/")
+    assert page.content.decode().count('<tr><td><a href="/cases/') == 3
+    for _index in range(3):
+        submit_through_pages(Client())
+    with django_assert_num_queries(5):
+        page = handler.get("/cases/")
+    assert page.content.decode().count('<tr><td><a href="/cases/') == 6
+
+
+def test_the_organisation_edits_the_advice_every_reporter_reads(cast):
+    admin = signed_in(cast.administrator)
+    response = admin.post(
+        "/admin/intake/guidance/add/",
+        {
+            "help_now": "Call the Quillfern care line on 0800 555 0100.",
+            "preserve_evidence": "Keep it.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEntry.objects.filter(action="intake.guidance.saved").exists()
+    _receipt, page = submit_through_pages(Client())
+    assert "Call the Quillfern care line on 0800 555 0100." in page
+
+
+def test_adding_a_person_adds_one_empty_row_and_keeps_the_others(cast):
+    response = Client().post("/report/new/", {**report_fields(), "action": "add_accused"})
+    page = response.content.decode()
+    assert 'name="accused-TOTAL_FORMS" value="2"' in page
+    assert 'value="Victor Hallgrim"' in page and 'name="accused-1-name"' in page
+    assert 'name="accused-2-name"' not in page
+
+
+def test_a_tampered_row_count_is_answered_with_the_form_not_an_error(cast):
+    fields = report_fields(**{"accused-TOTAL_FORMS": "lots", "prior-TOTAL_FORMS": "999999999"})
+    for action in ("add_accused", "add_prior", "review"):
+        response = Client().post("/report/new/", {**fields, "action": action})
+        assert response.status_code in (200, 302, 400)
+        assert "Something went wrong" not in response.content.decode()

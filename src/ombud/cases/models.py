@@ -178,4 +178,3 @@ class TimelineEvent(models.Model):
         """The event as the case's handlers read it (the reporter's page says "you")."""
         label = self.STAFF_LABELS.get(self.kind)  # type: ignore[call-overload]
         return str(label or self.get_kind_display())
-

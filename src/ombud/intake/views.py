@@ -95,11 +95,20 @@ def _bound(fields: dict[str, list[str]] | None, form_class: type[ReportForm] = R
     )
 
 
+def _rows(fields: dict[str, list[str]], prefix: str, maximum: int) -> int:
+    """How many rows the form has, as sent; a tampered count is clamped."""
+    try:
+        total = int((fields.get(f"{prefix}-TOTAL_FORMS") or ["1"])[0])
+    except ValueError:
+        return 1
+    return max(1, min(total, maximum))
+
+
 def _add_row(
     fields: dict[str, list[str]], prefix: str, values: dict[str, str], maximum: int
 ) -> None:
     total_key = f"{prefix}-TOTAL_FORMS"
-    total = int((fields.get(total_key) or ["1"])[0] or 1)
+    total = _rows(fields, prefix, maximum)
     # Fill the first empty row before adding one.
     for index in range(total):
         if not any((fields.get(f"{prefix}-{index}-{name}") or [""])[0] for name in ("name", "to")):
@@ -164,14 +173,11 @@ def report_form_step(
             )
             fields["find"] = [""]
     elif action == "add_accused":
-        _add_row(fields, "accused", {"name": ""}, maximum=AccusedFormSet.max_num)
-        fields["accused-TOTAL_FORMS"] = [
-            str(min(AccusedFormSet.max_num, int(fields.get("accused-TOTAL_FORMS", ["1"])[0]) + 1))
-        ]
+        maximum = AccusedFormSet.max_num
+        fields["accused-TOTAL_FORMS"] = [str(min(maximum, _rows(fields, "accused", maximum) + 1))]
     elif action == "add_prior":
-        fields["prior-TOTAL_FORMS"] = [
-            str(min(PriorReportFormSet.max_num, int(fields.get("prior-TOTAL_FORMS", ["1"])[0]) + 1))
-        ]
+        maximum = PriorReportFormSet.max_num
+        fields["prior-TOTAL_FORMS"] = [str(min(maximum, _rows(fields, "prior", maximum) + 1))]
     return fields, action, extra
 
 
