@@ -29,7 +29,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image  # noqa: E402
-
 from tests.intake.helpers import report_fields  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 
@@ -39,7 +38,9 @@ from ombud.access.recovery import recovery_key_create
 from ombud.directory.services import role_grant, user_create
 recovery_key_create(actor="bench", shares=3, threshold=2)
 for index in range({handlers}):
-    user = user_create(actor="bench", username=f"handler{{index}}", password="correct horse battery")
+    user = user_create(
+        actor="bench", username=f"handler{{index}}", password="correct horse battery"
+    )
     role_grant(actor="bench", user=user, role="handler")
 print("ok")
 """
