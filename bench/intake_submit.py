@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import os
 import secrets
 import signal
@@ -143,10 +144,12 @@ def main() -> None:
         total = sum(len(item[2]) for item in files) / 2**20
         pages = LiveClient(url, source_address="127.9.9.9")
         started = time.perf_counter()
-        reply = pages.post_form("/report/new/", {**report_fields(), "action": "review"}, files)
+        fields = report_fields(**{"accused-0-employee_id": ""})
+        reply = pages.post_form("/report/new/", {**fields, "action": "review"}, files)
         upload = time.perf_counter() - started
         if reply.status != 302:
-            raise SystemExit(f"upload: {reply.status} {reply.text[:500]}")
+            problems = re.findall(r'class="errorlist[^>]*>(.*?)</ul>', reply.text, re.S)
+            raise SystemExit(f"upload: {reply.status} {problems}")
         started = time.perf_counter()
         reply = pages.post_form("/report/review/", {"action": "submit"})
         submit = time.perf_counter() - started
