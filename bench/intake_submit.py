@@ -6,7 +6,7 @@
 1. ``POST /api/v1/reports`` without files, N times: each one makes a case key,
    seals it to every handler, to the reporter and to the recovery key, and
    writes the audit entries.
-2. The reporter pages with five files near the 10 MB limit (three photos, two
+2. The reporter pages with five files, 28 MB in all (three photos, two 9 MB
    text files): the upload (type check, metadata removal, encryption into the
    draft) and the submission (re-encryption under the case key) are timed
    apart, and the web workers' peak memory (VmHWM) is read from /proc.
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import os
+import re
 import secrets
 import signal
 import statistics
