@@ -80,11 +80,12 @@ def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
         "10",
         "--timeout",
         "60",
-        # No access log: it would record every reporter's address.
+        # No access log: it would record every reporter's address. Nor warnings:
+        # gunicorn names the client's address when it refuses a malformed request.
         "--error-logfile",
         "-",
         "--log-level",
-        "warning",
+        "error",
     ]
     worker = [sys.executable, "-m", "ombud.cli", "worker"]
     # A session of their own: a Ctrl-C on the terminal reaches only this

@@ -26,7 +26,7 @@ def report_fields(**overrides: Any) -> dict[str, Any]:
         "accused-MAX_NUM_FORMS": "10",
         "accused-0-name": "Victor Hallgrim",
         "accused-0-relationship": "employee",
-        "accused-0-employee_id": "C003",
+        "accused-0-employee_id": "",  # linked only by picking from a search
         "prior-TOTAL_FORMS": "1",
         "prior-INITIAL_FORMS": "0",
         "prior-MIN_NUM_FORMS": "1",

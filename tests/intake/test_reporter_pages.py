@@ -20,7 +20,12 @@ def test_a_reporter_submits_follows_and_talks_with_the_handler_without_javascrip
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     assert "<script>" not in page.content.decode()  # nothing inline; the form needs no script
 
-    response = reporter.post("/report/new/", {**report_fields(), "action": "review"})
+    fields = report_fields(**{"accused-0-name": ""})
+    reporter.post("/report/new/", {**fields, "find": "hallgrim", "action": "find"})
+    page = reporter.post("/report/new/", {**fields, "pick": "C003"}).content.decode()
+    assert 'value="C003"' in page
+    fields.update({"accused-0-name": "Victor Hallgrim", "accused-0-employee_id": "C003"})
+    response = reporter.post("/report/new/", {**fields, "action": "review"})
     assert response.status_code == 302
     review = reporter.get("/report/review/")
     assert "cornered me in the stock room" in review.content.decode()
@@ -36,7 +41,7 @@ def test_a_reporter_submits_follows_and_talks_with_the_handler_without_javascrip
     assert case.acknowledge_by.strftime("%Y") in text
     assert case.category == "sexual_harassment" and case.channel == "web"
     assert b"cornered" not in bytes(case.report)
-    assert Draft.objects.count() == 0
+    assert Draft.objects.get().sent_at is not None  # kept briefly for a double click
     assert list(Party.objects.values_list("person__employee_id", "role")) == [("C003", "accused")]
     assert AuditEntry.objects.filter(action="intake.report.submitted", actor="reporter").exists()
     from tests.intake.helpers import receipt_on
@@ -143,10 +148,22 @@ def test_the_directory_picker_needs_three_letters_and_shows_at_most_five(cast):
 def test_picking_someone_from_the_directory_adds_them_linked(cast):
     client = Client()
     fields = report_fields(**{"accused-0-name": "", "accused-0-employee_id": ""})
+    client.post("/report/new/", {**fields, "find": "marbury", "action": "find"})
     response = client.post("/report/new/", {**fields, "pick": "C002"})
     page = response.content.decode()
     assert 'value="Celeste Marbury"' in page and 'value="C002"' in page
     assert "Linked to the directory." in page
+
+
+def test_ids_no_search_offered_neither_link_nor_reveal_anyone(cast):
+    client = Client()
+    fields = report_fields(**{"accused-0-name": "", "accused-0-employee_id": ""})
+    picked = client.post("/report/new/", {**fields, "pick": "C001"}).content.decode()
+    assert "Aurelio Thane" not in picked and 'value="C001"' not in picked
+    forged = report_fields(**{"accused-0-name": "", "accused-0-employee_id": "C001"})
+    page = client.post("/report/new/", {**forged, "action": "review"})
+    assert "Aurelio Thane" not in client.get("/report/review/").content.decode()
+    assert 'value="C001"' not in page.content.decode()
 
 
 def test_the_inbox_costs_the_same_queries_for_three_cases_as_for_six(
@@ -195,3 +212,35 @@ def test_a_tampered_row_count_is_answered_with_the_form_not_an_error(cast):
         response = Client().post("/report/new/", {**fields, "action": action})
         assert response.status_code in (200, 302, 400)
         assert "Something went wrong" not in response.content.decode()
+
+
+def test_a_double_click_on_send_shows_the_same_receipt_and_makes_one_case(cast):
+    client = Client()
+    client.post("/report/new/", {**report_fields(), "action": "review"})
+    first = client.post("/report/review/", {"action": "submit"})
+    second = client.post("/report/review/", {"action": "submit"})
+    assert first.status_code == 201 and second.status_code == 200
+    from tests.intake.helpers import receipt_on
+
+    assert receipt_on(first.content.decode()) == receipt_on(second.content.decode())
+    assert Case.objects.count() == 1
+    # Starting a new report forgets the sent one.
+    assert "cornered me" not in client.get("/report/new/").content.decode()
+    assert client.get("/report/review/").status_code == 302
+
+
+def test_a_reporter_signed_out_while_writing_keeps_her_message(cast):
+    receipt, _page = submit_through_pages(Client())
+    reporter = reporter_signed_in(receipt)
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()  # 30 idle minutes later, her session is gone
+    lost = reporter.post("/report/status/message/", {"body": "It happened again on Monday."})
+    assert lost.status_code == 401
+    assert "It happened again on Monday." in lost.content.decode()
+    assert Message.objects.count() == 0
+    back = reporter.post(
+        "/report/status/", {"receipt": receipt, "unsent": "It happened again on Monday."}
+    )
+    assert back.status_code == 200
+    assert "It happened again on Monday.</textarea>" in back.content.decode()

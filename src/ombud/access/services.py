@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.views.decorators.debug import sensitive_variables
 
 from ombud import config
 from ombud.access.models import (
@@ -315,6 +316,7 @@ def _reporter_context(case: Case) -> bytes:
     )
 
 
+@sensitive_variables()
 def case_key_seal_to_reporter(
     *, actor: User | str, case: Case, case_key: bytes, lookup_id: str, reporter_key: bytes
 ) -> None:
@@ -331,6 +333,7 @@ def case_key_seal_to_reporter(
     )
 
 
+@sensitive_variables()
 def case_key_open_by_reporter(*, case: Case, reporter_key: bytes) -> bytes:
     if case.reporter_sealed_key is None:
         raise CaseKeyUnavailable(f"{case.ref} has no reporter key")

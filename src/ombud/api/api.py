@@ -105,9 +105,8 @@ def _report(data: s.ReportIn) -> Report:
 
 def _accused(item: s.AccusedIn) -> Accused:
     if item.employee_id is not None:
-        person = Person.objects.filter(employee_id=item.employee_id).first()
-        name = item.name or (person.name if person else "")
-        return Accused(name=name, relationship="employee", employee_id=item.employee_id)
+        # Only what she sent: the directory's name is for staff, not for the sender.
+        return Accused(name=item.name or "", relationship="employee", employee_id=item.employee_id)
     return Accused(name=item.name or "", relationship=item.relationship or "other")
 
 
@@ -119,6 +118,8 @@ def _accused(item: s.AccusedIn) -> Accused:
 )
 @sensitive_variables()
 def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
+    if rate_limited("report", request):
+        raise RateLimited
     unknown = [
         item.employee_id
         for item in payload.accused
@@ -141,8 +142,6 @@ def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
                 ]
             },
         )
-    if rate_limited("report", request):
-        raise RateLimited
     submitted = report_submit(actor=REPORTER, report=_report(payload), channel="api")
     return Status(
         201,

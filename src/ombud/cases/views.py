@@ -22,7 +22,7 @@ from ombud.audit.services import audit_record
 from ombud.cases.models import Case
 from ombud.cases.selectors import attachment_file, case_content
 from ombud.directory import roles
-from ombud.directory.models import User
+from ombud.directory.models import Person, User
 from ombud.directory.selectors import user_has_role
 from ombud.intake.forms import (
     MessageForm,
@@ -78,10 +78,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def _case_page(
     request: HttpRequest, case: Case, case_key: bytes, reply: forms.Form, status: int = 200
 ) -> HttpResponse:
+    content = case_content(case, case_key)
+    # A report through the API may name someone by employee id alone: staff see the name.
+    unnamed = {item.employee_id for item in content.report.accused if not item.name}
+    if unnamed:
+        names = dict(
+            Person.objects.filter(employee_id__in=unnamed).values_list("employee_id", "name")
+        )
+        for item in content.report.accused:
+            item.name = item.name or names.get(item.employee_id, item.employee_id)
     return render(
         request,
         "cases/case.html",
-        {"case": case, "content": case_content(case, case_key), "reply": reply},
+        {"case": case, "content": content, "reply": reply},
         status=status,
     )
 
@@ -164,7 +173,7 @@ def oral_report(request: HttpRequest) -> HttpResponse:
         form, accused, prior = _bound(None, OralReportForm)
         fields: dict[str, list[str]] = {}
     else:
-        fields, action, extra = report_form_step(request, _typed(request))
+        fields, action, extra = report_form_step(request, _typed(request), staff=True)
         form, accused, prior = _bound(fields, OralReportForm)
         files, file_errors = files_accepted(request)
         extra["show_errors"] = action == "save"

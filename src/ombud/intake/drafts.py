@@ -11,9 +11,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from ombud.crypto import aead
 from ombud.crypto.errors import DecryptionFailed
@@ -23,6 +26,8 @@ from ombud.intake.models import Draft, DraftFile
 SESSION_FIELD = "ombud_draft"
 COOKIE_NAME = "ombud_draft"
 LIFETIME = datetime.timedelta(hours=3)
+SENT_KEPT = datetime.timedelta(minutes=10)  # how long a double click still finds the receipt
+SENT = "__sent"
 
 
 @dataclass
@@ -43,13 +48,15 @@ class DraftFileInfo:
     size: int
 
 
+@sensitive_variables()
 def draft_get(request: HttpRequest) -> DraftState | None:
     draft_id = request.session.get(SESSION_FIELD)
     cookie = request.COOKIES.get(COOKIE_NAME) or getattr(request, "_ombud_draft_cookie", None)
     if not draft_id or not cookie:
         return None
-    draft = Draft.objects.filter(pk=draft_id, updated_at__gt=timezone.now() - LIFETIME).first()
-    if draft is None:
+    now = timezone.now()
+    draft = Draft.objects.filter(pk=draft_id, updated_at__gt=now - LIFETIME).first()
+    if draft is None or (draft.sent_at and draft.sent_at < now - SENT_KEPT):
         return None
     try:
         key = base64.urlsafe_b64decode(cookie)
@@ -62,6 +69,7 @@ def draft_get(request: HttpRequest) -> DraftState | None:
     return state
 
 
+@sensitive_variables()
 def draft_save(request: HttpRequest, fields: dict[str, list[str]]) -> DraftState:
     """Store what was typed (every value, as typed), making the draft if needed."""
     state = draft_get(request)
@@ -78,6 +86,7 @@ def draft_save(request: HttpRequest, fields: dict[str, list[str]]) -> DraftState
     return state
 
 
+@sensitive_variables()
 def draft_file_add(state: DraftState, accepted: Accepted) -> None:
     item = DraftFile(draft=state.draft)
     header = json.dumps(
@@ -94,6 +103,7 @@ def draft_file_add(state: DraftState, accepted: Accepted) -> None:
     item.save(force_insert=True)
 
 
+@sensitive_variables()
 def _open_file(state: DraftState, item: DraftFile) -> Accepted:
     plain = aead.decrypt(state.key, bytes(item.content), state.context("file", item.id))
     size = int.from_bytes(plain[:4], "big")
@@ -131,6 +141,25 @@ def draft_file_remove(state: DraftState, file_id: str) -> None:
         return
 
 
+def draft_claim(state: DraftState) -> bool:
+    """Mark the draft sent, in the submission's transaction; False if it already was."""
+    claimed = Draft.objects.filter(pk=state.draft.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    return claimed == 1
+
+
+@sensitive_variables()
+def draft_remember_receipt(state: DraftState, receipt: dict[str, str]) -> None:
+    """After sending, the draft keeps only the receipt (under the cookie's key), for a
+    few minutes, so a second click shows it again; the report and files go."""
+    DraftFile.objects.filter(draft=state.draft).delete()
+    content = aead.encrypt(
+        state.key, json.dumps({SENT: receipt}).encode(), state.context("fields", 0)
+    )
+    Draft.objects.filter(pk=state.draft.pk).update(content=content)
+
+
 def draft_discard(request: HttpRequest, state: DraftState | None) -> None:
     if state is not None and state.draft.pk:
         with transaction.atomic():
@@ -141,20 +170,24 @@ def draft_discard(request: HttpRequest, state: DraftState | None) -> None:
 
 def draft_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Set or delete the cookie holding the draft's key."""
-    if getattr(request, "_ombud_draft_cookie_delete", False):
+    value = getattr(request, "_ombud_draft_cookie", None)
+    if not value and getattr(request, "_ombud_draft_cookie_delete", False):
         response.delete_cookie(COOKIE_NAME, samesite="Strict")
-    elif value := getattr(request, "_ombud_draft_cookie", None):
+    elif value:
         response.set_cookie(
             COOKIE_NAME,
             value,
             max_age=int(LIFETIME.total_seconds()),
             httponly=True,
             samesite="Strict",
-            secure=request.is_secure(),
+            secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
         )
     return response
 
 
 def drafts_expired_clear() -> int:
-    deleted, _rows = Draft.objects.filter(updated_at__lt=timezone.now() - LIFETIME).delete()
+    now = timezone.now()
+    deleted, _rows = Draft.objects.filter(
+        Q(updated_at__lt=now - LIFETIME) | Q(sent_at__lt=now - SENT_KEPT)
+    ).delete()
     return deleted

@@ -159,8 +159,12 @@ class PriorReportForm(forms.Form):
         return data
 
 
-AccusedFormSet = formset_factory(AccusedForm, extra=0, min_num=1, max_num=r.ACCUSED_MAX)
-PriorReportFormSet = formset_factory(PriorReportForm, extra=0, min_num=1, max_num=r.PRIOR_MAX)
+AccusedFormSet = formset_factory(
+    AccusedForm, extra=0, min_num=1, max_num=r.ACCUSED_MAX, validate_max=True
+)
+PriorReportFormSet = formset_factory(
+    PriorReportForm, extra=0, min_num=1, max_num=r.PRIOR_MAX, validate_max=True
+)
 
 
 class OralReportForm(ReportForm):

@@ -16,6 +16,9 @@ class Draft(models.Model):
     content = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set, once, in the transaction that stores the report: a second "send" (a
+    # double click) finds it set and shows the same receipt instead of a new case.
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return "draft report"

@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.debug import sensitive_variables
 
 from ombud.access.services import CaseKeyUnavailable, case_key_open_by_reporter
 from ombud.cases.models import Case
@@ -21,6 +23,7 @@ IDLE_SECONDS = 30 * 60
 _CONTEXT = b"ombud-reporter-session"
 
 
+@sensitive_variables()
 def reporter_sign_in(request: HttpRequest, response: HttpResponse, case: Case, key: bytes) -> None:
     cookie_key = aead.random_key()
     payload = json.dumps({"case": case.public_id, "key": base64.b64encode(key).decode()})
@@ -29,16 +32,18 @@ def reporter_sign_in(request: HttpRequest, response: HttpResponse, case: Case, k
         aead.encrypt(cookie_key, payload.encode(), _CONTEXT)
     ).decode()
     request.session.set_expiry(IDLE_SECONDS)
+    # A browser-session cookie: the server's session ends after IDLE_SECONDS without
+    # activity (renewed on every page), and the cookie alone opens nothing.
     response.set_cookie(
         COOKIE_NAME,
         base64.urlsafe_b64encode(cookie_key).decode(),
-        max_age=IDLE_SECONDS,
         httponly=True,
         samesite="Strict",
-        secure=request.is_secure(),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
     )
 
 
+@sensitive_variables()
 def reporter_access(request: HttpRequest) -> ReporterAccess | None:
     sealed = request.session.get(SESSION_FIELD)
     cookie = request.COOKIES.get(COOKIE_NAME)
@@ -55,11 +60,13 @@ def reporter_access(request: HttpRequest) -> ReporterAccess | None:
     if case is None:
         return None
     try:
-        return ReporterAccess(
+        access = ReporterAccess(
             case=case, case_key=case_key_open_by_reporter(case=case, reporter_key=key)
         )
     except CaseKeyUnavailable:
         return None
+    request.session.set_expiry(IDLE_SECONDS)  # 30 minutes from now: idle, not total
+    return access
 
 
 def reporter_sign_out(request: HttpRequest, response: HttpResponse) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from ombud.access.services import (
     CaseKeyUnavailable,
@@ -54,6 +55,7 @@ def _initial_readers() -> list[User]:
     return list(users_with_role(roles.HANDLER).filter(staff_key__isnull=False))
 
 
+@sensitive_variables()
 def attachment_store(
     *, case: Case, case_key: bytes, accepted: Accepted, message: Message | None = None
 ) -> Attachment:
@@ -86,6 +88,7 @@ def attachment_store(
     return attachment
 
 
+@sensitive_variables()
 def report_submit(
     *,
     actor: User | str,
@@ -139,6 +142,7 @@ def report_submit(
     return Submitted(case=case, receipt=receipt, acknowledge_by=acknowledge_by)
 
 
+@sensitive_variables()
 def case_open_by_receipt(receipt: str) -> ReporterAccess:
     """The case and its key for a receipt; ReceiptUnknown otherwise. A malformed
     receipt costs the same lookup as an unknown one, so neither is told apart."""
@@ -158,6 +162,7 @@ def case_open_by_receipt(receipt: str) -> ReporterAccess:
         raise ReceiptUnknown from exc
 
 
+@sensitive_variables()
 def message_from_reporter(
     *, access: ReporterAccess, body: str, files: Sequence[Accepted] = (), information: bool = False
 ) -> Message:
@@ -190,6 +195,7 @@ def message_from_reporter(
     return message
 
 
+@sensitive_variables()
 def message_to_reporter(*, actor: User, case: Case, case_key: bytes, body: str) -> Message:
     with transaction.atomic():
         message = Message(case=case, direction=Message.Direction.TO_REPORTER, author=actor)

@@ -3,11 +3,13 @@ only in POST bodies; nothing about where the reporter connects from is kept."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +29,7 @@ from ombud.intake.forms import (
 )
 from ombud.intake.models import Guidance
 from ombud.intake.ratelimit import rate_limited
-from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
+from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX, MESSAGE_MAX
 from ombud.intake.reporter_session import reporter_access, reporter_sign_in, reporter_sign_out
 from ombud.intake.services import (
     REPORTER,
@@ -40,7 +42,19 @@ from ombud.intake.services import (
 logger = logging.getLogger(__name__)
 
 # Fields of the report form that are not part of the report.
-_NOT_KEPT = {"csrfmiddlewaretoken", "action", "pick", "remove_file", "files"}
+_NOT_KEPT = {
+    "csrfmiddlewaretoken",
+    "action",
+    "pick",
+    "remove_file",
+    "files",
+    "__matches",
+    "__picked",
+}
+# Kept in the (encrypted) draft, never taken from the form: the directory ids a
+# search offered and those picked. Only these may link a row to the directory, so
+# the form cannot be used to look people up by guessing ids.
+_OFFERED, _PICKED = "__matches", "__picked"
 DIRECTORY_MATCHES = 5
 
 
@@ -147,20 +161,24 @@ def directory_search(request: HttpRequest, query: str) -> tuple[list[Person], st
 
 
 def report_form_step(
-    request: HttpRequest, fields: dict[str, list[str]]
+    request: HttpRequest, fields: dict[str, list[str]], *, staff: bool = False
 ) -> tuple[dict[str, list[str]], str, dict[str, Any]]:
-    """Apply the form's buttons (search, pick, add a row) to what was typed."""
+    """Apply the form's buttons (search, pick, add a row) to what was typed. For a
+    reporter, only people a search offered can be picked or linked."""
     action = request.POST.get("action", "")
     extra: dict[str, Any] = {}
+    fields.setdefault(_OFFERED, [])
+    fields.setdefault(_PICKED, [])
+    pick = request.POST.get("pick", "")
     if action == "find":
         extra["matches"], extra["find_message"] = directory_search(
             request, (fields.get("find") or [""])[0]
         )
-    elif request.POST.get("pick"):
-        person = Person.objects.filter(
-            employee_id=request.POST.get("pick", ""), is_active=True
-        ).first()
+        fields[_OFFERED] = [person.employee_id for person in extra["matches"]]
+    elif pick and (staff or pick in fields[_OFFERED]):
+        person = Person.objects.filter(employee_id=pick, is_active=True).first()
         if person is not None:
+            fields[_PICKED] = [*fields[_PICKED], person.employee_id]
             _add_row(
                 fields,
                 "accused",
@@ -178,6 +196,11 @@ def report_form_step(
     elif action == "add_prior":
         maximum = PriorReportFormSet.max_num
         fields["prior-TOTAL_FORMS"] = [str(min(maximum, _rows(fields, "prior", maximum) + 1))]
+    if not staff:
+        linkable = set(fields[_OFFERED]) | set(fields[_PICKED])
+        for name in list(fields):
+            if name.startswith("accused-") and name.endswith("-employee_id"):
+                fields[name] = [value for value in fields[name] if value in linkable]
     return fields, action, extra
 
 
@@ -202,6 +225,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     state = drafts.draft_get(request)
+    if state is not None and drafts.SENT in state.fields:
+        drafts.draft_discard(request, state)
+        state = None
     extra: dict[str, Any] = {}
     file_errors: list[str] = []
     if request.method == "GET":
@@ -210,7 +236,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
         if fields is not None:
             extra["show_errors"] = False
     else:
-        fields, action, extra = report_form_step(request, _typed(request))
+        typed = _typed(request)
+        for kept in (_OFFERED, _PICKED):
+            typed[kept] = state.fields.get(kept, []) if state else []
+        fields, action, extra = report_form_step(request, typed)
         state = drafts.draft_save(request, fields)
         if remove := request.POST.get("remove_file"):
             drafts.draft_file_remove(state, remove)
@@ -251,6 +280,8 @@ def report_review(request: HttpRequest) -> HttpResponse:
     if state is None:
         messages.info(request, _("Your draft has expired or was already sent. Start again here."))
         return redirect("intake:new")
+    if drafts.SENT in state.fields:
+        return _already_sent(request, state)
     form, accused, prior = _bound(state.fields)
     if not (form.is_valid() and accused.is_valid() and prior.is_valid()):
         return redirect("intake:new")
@@ -266,9 +297,23 @@ def report_review(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                submitted = report_submit(
-                    actor=REPORTER, report=report, files=drafts.draft_files(state)
-                )
+                with transaction.atomic():
+                    if not drafts.draft_claim(state):  # sent by a click a moment ago
+                        raise AlreadySent
+                    submitted = report_submit(
+                        actor=REPORTER, report=report, files=drafts.draft_files(state)
+                    )
+                    drafts.draft_remember_receipt(
+                        state,
+                        {
+                            "receipt": submitted.receipt,
+                            "ref": submitted.case.ref,
+                            "acknowledge_by": submitted.acknowledge_by.isoformat(),
+                        },
+                    )
+            except AlreadySent:
+                fresh = drafts.draft_get(request)
+                return _already_sent(request, fresh or state)
             except Exception as exc:  # nothing was stored; the draft is kept
                 logger.error("a report could not be stored: %s", type(exc).__name__)
                 error = _(
@@ -276,7 +321,6 @@ def report_review(request: HttpRequest) -> HttpResponse:
                     "try again in a moment."
                 )
             else:
-                drafts.draft_discard(request, state)
                 response = render(
                     request,
                     "intake/receipt.html",
@@ -292,8 +336,32 @@ def report_review(request: HttpRequest) -> HttpResponse:
     )
 
 
-@sensitive_post_parameters("receipt")
-@sensitive_variables("receipt")
+class AlreadySent(Exception):
+    pass
+
+
+@sensitive_variables()
+def _already_sent(request: HttpRequest, state: drafts.DraftState) -> HttpResponse:
+    """A second "send" of the same draft (a double click, a reload): the same
+    receipt again, never a second case. Otherwise, on to a new report."""
+    sent = state.fields.get(drafts.SENT)
+    if request.method == "POST" and isinstance(sent, dict):
+        shown = {
+            "receipt": sent["receipt"],
+            "acknowledge_by": datetime.date.fromisoformat(sent["acknowledge_by"]),
+            "case": {"ref": sent["ref"]},
+        }
+        return render(
+            request,
+            "intake/receipt.html",
+            {"submitted": shown, "guidance": Guidance.current(), "oral": False},
+        )
+    messages.info(request, _("Your report was sent. You can follow it with your receipt."))
+    return redirect("intake:landing")
+
+
+@sensitive_post_parameters()
+@sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
     access = reporter_access(request)
@@ -326,11 +394,30 @@ def status(request: HttpRequest) -> HttpResponse:
                     _("No report answers to this receipt. Check each character and try again."),
                 )
             else:
-                response = redirect("intake:status")
+                unsent = request.POST.get("unsent", "")[:MESSAGE_MAX]
+                if unsent:  # back to the message she was writing, not yet sent
+                    from ombud.cases.selectors import case_content
+
+                    response = render(
+                        request,
+                        "intake/status.html",
+                        {
+                            "case": found.case,
+                            "content": case_content(found.case, found.case_key),
+                            "message_form": MessageForm(initial={"body": unsent}),
+                            "files_max": FILES_MAX,
+                            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+                        },
+                    )
+                else:
+                    response = redirect("intake:status")
                 reporter_sign_in(request, response, found.case, _reporter_key(form))
                 return response
     return render(
-        request, "intake/receipt_form.html", {"form": form}, status=401 if form.errors else 200
+        request,
+        "intake/receipt_form.html",
+        {"form": form, "unsent": request.POST.get("unsent", "")[:MESSAGE_MAX]},
+        status=401 if form.errors else 200,
     )
 
 
@@ -347,8 +434,14 @@ def _reporter_key(form: ReceiptForm) -> bytes:
 def status_message(request: HttpRequest) -> HttpResponse:
     access = reporter_access(request)
     if access is None:
-        messages.info(request, _("You were signed out. Enter your receipt again."))
-        return redirect("intake:status")
+        # Signed out while writing: keep what she wrote, send it after the receipt.
+        form = ReceiptForm()
+        return render(
+            request,
+            "intake/receipt_form.html",
+            {"form": form, "unsent": request.POST.get("body", "")[:MESSAGE_MAX]},
+            status=401,
+        )
     from ombud.cases.selectors import case_content
 
     form = MessageForm(request.POST)
