@@ -435,11 +435,10 @@ def status_message(request: HttpRequest) -> HttpResponse:
     access = reporter_access(request)
     if access is None:
         # Signed out while writing: keep what she wrote, send it after the receipt.
-        form = ReceiptForm()
         return render(
             request,
             "intake/receipt_form.html",
-            {"form": form, "unsent": request.POST.get("body", "")[:MESSAGE_MAX]},
+            {"form": ReceiptForm(), "unsent": request.POST.get("body", "")[:MESSAGE_MAX]},
             status=401,
         )
     from ombud.cases.selectors import case_content
