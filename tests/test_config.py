@@ -77,6 +77,7 @@ CASES = [
     ),
     ({"OMBUD_ARGON2_MEMORY_MIB": "4"}, "OMBUD_ARGON2_MEMORY_MIB", "out of range"),
     ({"OMBUD_ARGON2_PASSES": "0"}, "OMBUD_ARGON2_PASSES", "out of range"),
+    ({"OMBUD_TRUSTED_PROXIES": "9"}, "OMBUD_TRUSTED_PROXIES", "out of range"),
     ({"OMBUD_QUICK_EXIT_URL": "javascript:alert(1)"}, "OMBUD_QUICK_EXIT_URL", "not an http(s)"),
 ]
 

@@ -60,6 +60,7 @@ class Config:
     argon2_memory_mib: int
     argon2_passes: int
     quick_exit_url: str = "https://www.wikipedia.org/"
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -252,6 +253,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
             f"{memory} MiB is too weak for production (at least {MIN_PRODUCTION_MEMORY_MIB})",
         )
     passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
+    trusted_proxies = _int(environ, "OMBUD_TRUSTED_PROXIES", 0, 0, 5)
     quick_exit = _read(environ, "OMBUD_QUICK_EXIT_URL") or "https://www.wikipedia.org/"
     if not re.match(r"^https?://[^\s/]+\.[^\s]+$", quick_exit):
         raise ConfigError(
@@ -278,6 +280,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         argon2_memory_mib=memory,
         argon2_passes=passes,
         quick_exit_url=quick_exit,
+        trusted_proxies=trusted_proxies,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -71,11 +71,26 @@ def test_a_canary_in_a_report_message_and_attachment_is_nowhere_in_clear(instanc
         text = canary.decode()
         reporter = LiveClient(url, source_address=ADDRESS, user_agent=agent)
         fields = report_fields(
+            mode="confidential",
+            name=f"Rhea {text}",
+            email=f"{text}@mail.example",
             description=f"It happened again. {text}",
             location=f"Meeting room {text}",
-            **{"accused-0-name": f"The visiting auditor {text}", "accused-0-employee_id": ""},
+            witnesses=f"Someone called {text}",
+            wants=f"I want {text}",
+            **{
+                "accused-0-name": f"The visiting auditor {text}",
+                "accused-0-employee_id": "",
+                "prior-0-outcome": f"Nothing came of {text}",
+            },
         )
-        evidence = [("files", "notes.txt", f"My notes: {text}\n".encode(), "text/plain")]
+        # A first try with an answer missing is shown back, and a file refused.
+        refused = [("files", f"run-{text}.exe", b"MZ\x90\x00" + canary, "application/x-msdos")]
+        reply = reporter.post_form(
+            "/report/new/", {**fields, "category": "", "action": "review"}, refused
+        )
+        assert reply.status == 400 and text in reply.text
+        evidence = [("files", f"notes-{text}.txt", f"My notes: {text}\n".encode(), "text/plain")]
         reply = reporter.post_form("/report/new/", {**fields, "action": "review"}, evidence)
         assert reply.status == 302, reply.text[:3000]
         reply = reporter.post_form("/report/review/", {"action": "submit"})
@@ -114,6 +129,10 @@ def test_a_canary_in_a_report_message_and_attachment_is_nowhere_in_clear(instanc
         )
         assert attached.status == 201, attached.text
         assert text in api.get("/api/v1/reporter/case", headers=auth).text
+        # Requests the web server refuses before Ombud sees them: too long a line,
+        # too large a header. Servers like to log who sent those.
+        assert api.get("/report/?" + "x" * 6000).status >= 400
+        assert api.get("/report/", headers={"X-Padding": "y" * 9000}).status >= 400
 
         handler = LiveClient(url)
         reply = handler.post_form(

@@ -136,3 +136,23 @@ def test_a_handler_enters_a_report_taken_by_phone_and_the_reporter_follows_it(ca
 def test_only_handlers_may_enter_oral_reports(cast):
     assert signed_in(cast.auditor).get("/cases/oral/").status_code == 404
     assert Client().get("/cases/oral/").status_code == 302  # to the sign-in page
+
+
+def test_an_oral_report_that_cannot_be_stored_keeps_what_the_handler_typed(cast):
+    handler = signed_in(cast.handler)
+    RecoveryKey.objects.all().delete()
+    form = {**report_fields(), "channel": "letter", "received_on": "2026-11-20", "action": "save"}
+    response = handler.post("/cases/oral/", form)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "nothing was stored" in page and "Stock room, Ferndale depot" in page
+    assert Case.objects.count() == 0
+
+
+def test_an_api_report_that_cannot_be_stored_says_so_and_stores_nothing(cast):
+    from tests.intake.test_api import post, report
+
+    RecoveryKey.objects.all().delete()
+    response = post("/api/v1/reports", report())
+    assert response.status_code == 503 and "nothing was kept" in response.json()["detail"]
+    assert Case.objects.count() == 0

@@ -42,3 +42,19 @@ def test_the_directory_picker_cannot_be_used_to_list_the_organisation(cast):
     page = client.post("/report/new/", {**report_fields(find="hallgrim"), "action": "find"})
     assert "Too many searches for now" in page.content.decode()
     assert 'name="pick"' not in page.content.decode()
+
+
+def test_behind_a_trusted_proxy_each_reporter_is_counted_apart(cast, settings):
+    settings.OMBUD_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _attempt in range(10):
+        sent = post("/api/v1/reports", report(), HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+        assert sent.status_code == 201
+    # The same reporter, even if she forges an extra address on the left, is refused...
+    forged = post(
+        "/api/v1/reports", report(), HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.7", **proxy
+    )
+    assert forged.status_code == 429
+    # ...while another reporter behind the same proxy is not.
+    other = post("/api/v1/reports", report(), HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert other.status_code == 201

@@ -6,6 +6,7 @@ the same work."""
 
 # No "from __future__ import annotations": django-ninja reads the annotations at import.
 
+import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +32,8 @@ from ombud.intake.services import (
     message_from_reporter,
     report_submit,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -112,7 +115,7 @@ def _accused(item: s.AccusedIn) -> Accused:
 
 @api.post(
     "/reports",
-    response={201: s.Submitted, 422: Any, 429: s.Error},
+    response={201: s.Submitted, 422: Any, 429: s.Error, 503: s.Error},
     summary="Make a report",
     tags=["reporters"],
 )
@@ -142,7 +145,11 @@ def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
                 ]
             },
         )
-    submitted = report_submit(actor=REPORTER, report=_report(payload), channel="api")
+    try:
+        submitted = report_submit(actor=REPORTER, report=_report(payload), channel="api")
+    except Exception as exc:  # nothing was stored
+        logger.error("a report could not be stored: %s", type(exc).__name__)
+        return Status(503, {"detail": "the report could not be stored; nothing was kept: retry"})
     return Status(
         201,
         {

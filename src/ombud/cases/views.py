@@ -3,6 +3,7 @@ Every case is reached through ``case_get_for_user``."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django import forms
@@ -33,6 +34,8 @@ from ombud.intake.models import Guidance
 from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
 from ombud.intake.services import message_to_reporter, report_submit
 from ombud.intake.views import _bound, _megabytes, _typed, files_accepted, report_form_step
+
+logger = logging.getLogger(__name__)
 
 
 class ReplyForm(MessageForm):
@@ -180,15 +183,23 @@ def oral_report(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid() and accused.is_valid() and prior.is_valid()
         if action == "save" and valid and not file_errors:
             report = report_from_forms(form, accused, prior, received_by=user.display_name())
-            submitted = report_submit(
-                actor=user, report=report, files=files, channel=form.cleaned_data["channel"]
-            )
-            return render(
-                request,
-                "intake/receipt.html",
-                {"submitted": submitted, "guidance": Guidance.current(), "oral": True},
-                status=201,
-            )
+            try:
+                submitted = report_submit(
+                    actor=user, report=report, files=files, channel=form.cleaned_data["channel"]
+                )
+            except Exception as exc:  # nothing was stored; the form keeps what was typed
+                logger.error("an oral report could not be stored: %s", type(exc).__name__)
+                extra["error"] = _(
+                    "The report could not be saved just now; nothing was stored. "
+                    "Everything typed is below: try again in a moment."
+                )
+            else:
+                return render(
+                    request,
+                    "intake/receipt.html",
+                    {"submitted": submitted, "guidance": Guidance.current(), "oral": True},
+                    status=201,
+                )
         if file_errors:
             file_errors.append(_("Files are not kept between steps here: add them again."))
     return render(
@@ -204,5 +215,5 @@ def oral_report(request: HttpRequest) -> HttpResponse:
             "find": (fields.get("find") or [""])[0],
             **extra,
         },
-        status=400 if extra.get("show_errors") else 200,
+        status=503 if extra.get("error") else 400 if extra.get("show_errors") else 200,
     )

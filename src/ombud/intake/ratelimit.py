@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -26,8 +27,24 @@ LIMITS = {
 }
 
 
+def client_address(request: HttpRequest) -> str:
+    """The reporter's address as counted here, never stored: behind N trusted proxies
+    (OMBUD_TRUSTED_PROXIES) it is the Nth address from the right of X-Forwarded-For,
+    the one the outermost trusted proxy saw; otherwise the connection's."""
+    hops = settings.OMBUD_TRUSTED_PROXIES
+    if hops:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
 def _bucket(scope: str, request: HttpRequest) -> str:
-    address = request.META.get("REMOTE_ADDR", "") or ""
+    address = client_address(request)
     digest = hashlib.blake2b(address.encode(), key=_KEY, digest_size=16).hexdigest()
     return f"ombud-rate:{scope}:{digest}"
 
