@@ -87,12 +87,21 @@ _FORM_FIELD = pikepdf.Name("/Widget")
 _PDF_PRIVATE_KEYS: Final = ("/Metadata", "/PieceInfo")
 
 
-class AttachmentRefused(Exception):
-    """An attachment we do not take; `message` tells the reporter why and what to do."""
+def gettext_noop(text: str) -> str:
+    """Marks a message for translation (Django's makemessages finds this name) without
+    importing Django: the caller translates ``template`` and fills in ``params``."""
+    return text
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class AttachmentRefused(Exception):
+    """An attachment we do not take; `message` tells the reporter why and what to do.
+    ``template`` and ``params`` let the caller show it in the reader's language."""
+
+    def __init__(self, template: str, **params: str) -> None:
+        self.template = template
+        self.params = params
+        self.message = template % params
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -113,9 +122,13 @@ def accept(data: bytes, filename: str, *, max_bytes: int, max_pixels: int = MAX_
         raise ValueError("max_bytes must be positive")
     if len(data) > max_bytes:
         raise AttachmentRefused(
-            f"{_called(filename)} is {_amount(len(data), up=True)}, more than the "
-            f"{_amount(max_bytes, up=False)} we accept: send a smaller copy, "
-            "such as a photo at a lower resolution, or split it into several files."
+            gettext_noop(
+                "%(name)s is %(size)s, more than the %(limit)s we accept: send a smaller "
+                "copy, such as a photo at a lower resolution, or split it into several files."
+            ),
+            name=_called(filename),
+            size=_amount(len(data), up=True),
+            limit=_amount(max_bytes, up=False),
         )
     mime = sniff(data, filename)
     stripped = strip(data, mime, filename=filename, max_pixels=max_pixels)
@@ -136,7 +149,8 @@ def sniff(data: bytes, filename: str) -> str:
     """
     if not data:
         raise AttachmentRefused(
-            f"{_called(filename)} is empty: choose the file again, or leave it out."
+            gettext_noop("%(name)s is empty: choose the file again, or leave it out."),
+            name=_called(filename),
         )
     for magic, mime in _MAGIC:
         if data.startswith(magic):
@@ -145,12 +159,18 @@ def sniff(data: bytes, filename: str) -> str:
         return TEXT
     if _display_name(filename).lower().endswith(".txt"):
         raise AttachmentRefused(
-            f"{_called(filename)} is not plain text we can read: save it as UTF-8 text, "
-            "or send it as a PDF."
+            gettext_noop(
+                "%(name)s is not plain text we can read: save it as UTF-8 text, "
+                "or send it as a PDF."
+            ),
+            name=_called(filename),
         )
     raise AttachmentRefused(
-        f"{_called(filename)} is not a type we accept: send a photo (JPEG or PNG), "
-        "a PDF or a plain text file."
+        gettext_noop(
+            "%(name)s is not a type we accept: send a photo (JPEG or PNG), "
+            "a PDF or a plain text file."
+        ),
+        name=_called(filename),
     )
 
 
@@ -267,7 +287,8 @@ def _strip_pdf(data: bytes, filename: str) -> bytes:
         raise
     except pikepdf.PasswordError as error:
         raise AttachmentRefused(
-            f"{_called(filename)} is protected by a password: send a copy without the password."
+            gettext_noop("%(name)s is protected by a password: send a copy without the password."),
+            name=_called(filename),
         ) from error
     # qpdf reports damage as PdfError, but a broken object can surface as a
     # type or value error when it is read.
@@ -304,15 +325,20 @@ def _remove_pdf_metadata(pdf: pikepdf.Pdf) -> None:
 
 def _damaged(filename: str) -> AttachmentRefused:
     return AttachmentRefused(
-        f"{_called(filename)} could not be read: it may be damaged. "
-        "Check that it opens on your device, then send it again."
+        gettext_noop(
+            "%(name)s could not be read: it may be damaged. "
+            "Check that it opens on your device, then send it again."
+        ),
+        name=_called(filename),
     )
 
 
 def _too_large(filename: str) -> AttachmentRefused:
     return AttachmentRefused(
-        f"The picture in {_called(filename)} is too large to open: "
-        "send a copy at a lower resolution."
+        gettext_noop(
+            "The picture in %(name)s is too large to open: send a copy at a lower resolution."
+        ),
+        name=_called(filename),
     )
 
 

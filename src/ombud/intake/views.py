@@ -88,7 +88,7 @@ def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepte
         try:
             accepted.append(accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX))
         except AttachmentRefused as refused:
-            errors.append(refused.message)
+            errors.append(_(refused.template) % refused.params)
     return accepted, errors
 
 
