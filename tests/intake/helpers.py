@@ -63,3 +63,9 @@ def reporter_signed_in(receipt: str) -> Client:
     response = client.post("/report/status/", {"receipt": receipt})
     assert response.status_code == 302, response.content.decode()[:2000]
     return client
+
+
+def staff_open(client: Client, case: Any) -> Any:
+    """A staff member opens a case: first says she has no conflict, then reads it."""
+    client.post(f"/cases/{case.public_id}/standing/", {"action": "confirm"})
+    return client.get(f"/cases/{case.public_id}/")

@@ -13,6 +13,7 @@ from PIL import Image
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
 from tests.access.test_vault import signed_in
+from tests.intake.helpers import staff_open
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
 
@@ -25,7 +26,7 @@ def report(**overrides: Any) -> dict[str, Any]:
         "location": "Third floor",
         "context": "office",
         "accused": [
-            {"employee_id": "C003"},
+            {"employee_id": "C004"},
             {"name": "A client's buyer", "relationship": "client"},
         ],
         "witnesses": ["A colleague"],
@@ -65,7 +66,7 @@ def test_a_report_through_the_api_gives_a_receipt_and_the_case_follows_it(cast):
     assert data["report"]["accused"][0] == {
         "name": "",
         "relationship": "employee",
-        "employee_id": "C003",
+        "employee_id": "C004",
     }
     assert data["deadlines"] == [
         {"name": "acknowledge", "due": answer["acknowledge_by"], "met": None}
@@ -76,8 +77,8 @@ def test_a_report_through_the_api_gives_a_receipt_and_the_case_follows_it(cast):
     assert sent.status_code == 201
     # The handler replies on the case page; the reporter reads it through the API.
     handler = signed_in(cast.handler)
+    assert "Jonas Amberley" in staff_open(handler, case).content.decode()
     handler.post(f"/cases/{case.public_id}/messages/", {"body": "Please send them."})
-    assert "Victor Hallgrim" in handler.get(f"/cases/{case.public_id}/").content.decode()
     messages = Client().get("/api/v1/reporter/case", **auth).json()["messages"]
     assert [(m["sender"], m["body"]) for m in messages] == [
         ("reporter", "I have the chat logs."),
@@ -142,6 +143,7 @@ def test_files_added_through_the_api_are_kept_whole_and_shown_stripped(cast):
     case = attachment.case
 
     handler = signed_in(cast.handler)
+    staff_open(handler, case)
     stripped = handler.get(f"/cases/{case.public_id}/attachments/{attachment.id}/")
     assert stripped.status_code == 200 and stripped["Content-Type"] == "image/jpeg"
     assert b"CanaryCam" not in stripped.content

@@ -16,7 +16,7 @@ from ombud.cases.models import Attachment, Case
 from ombud.intake.models import Draft, DraftFile
 from ombud.intake.report import FILE_BYTES_MAX
 from tests.access.test_vault import signed_in
-from tests.intake.helpers import receipt_on, report_fields, reporter_signed_in
+from tests.intake.helpers import receipt_on, report_fields, reporter_signed_in, staff_open
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
 
@@ -57,7 +57,7 @@ def test_a_photo_is_kept_whole_as_evidence_and_shown_to_staff_without_its_metada
 
     handler = signed_in(cast.handler)
     case = attachment.case
-    page = handler.get(f"/cases/{case.public_id}/").content.decode()
+    page = staff_open(handler, case).content.decode()
     assert "me.jpg" in page and hashlib.sha256(photo).hexdigest() in page
     stripped = handler.get(f"/cases/{case.public_id}/attachments/{attachment.id}/")
     assert stripped["Content-Type"] == "image/jpeg"

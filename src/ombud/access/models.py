@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ombud.cases.models import Case
+from ombud.cases.models import Case, Category
 from ombud.crypto import passwords
-from ombud.directory.models import User
+from ombud.directory.models import StaffRole, User
 
 
 class StaffKey(models.Model):
@@ -107,3 +107,102 @@ class PepperCheck(models.Model):
 
     def __str__(self) -> str:
         return "pepper check"
+
+
+# Routing: who a case goes to ------------------------------------------------------
+
+
+class LadderLevel(models.Model):
+    """One rung of the escalation ladder: the members of a staff role. Position 1
+    is where ordinary cases start; a missed deadline moves a case up."""
+
+    position = models.PositiveSmallIntegerField(unique=True)
+    role = models.OneToOneField(StaffRole, on_delete=models.PROTECT, related_name="ladder_level")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.role.name}"
+
+
+class RoutingPolicy(models.Model):
+    """Where cases start: the executive rule (one row)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    # A case accusing an executive (the directory's flag, or one of these grades)
+    # starts at this level.
+    executive_level = models.ForeignKey(
+        LadderLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    executive_grades = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return "routing policy"
+
+    def grades(self) -> set[str]:
+        return {grade.strip() for grade in self.executive_grades.split(",") if grade.strip()}
+
+
+class CategoryRule(models.Model):
+    """A category's own start level, and the only role its investigators come from."""
+
+    category = models.CharField(max_length=30, unique=True, choices=Category.choices)
+    start_level = models.ForeignKey(
+        LadderLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    investigator_role = models.ForeignKey(
+        StaffRole, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"rule for {self.category}"
+
+
+class Conflict(models.Model):
+    """A staff member who must never read a case, and why (a code, no names)."""
+
+    class Reason(models.TextChoices):
+        PARTY = "party", _("named in the report")
+        CHAIN = "chain", _("in a management chain of someone named")
+        REPORTS_TO_ACCUSED = "reports_to_accused", _("reports to the accused")
+        DECLARED = "declared", _("declared a conflict")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="conflicts")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="case_conflicts")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user", "reason"], name="one_conflict_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} conflicted on {self.case}"
+
+
+class CaseReader(models.Model):
+    """A staff member's standing on a case beyond holding its key: confirmed free of
+    conflict (needed before the first decryption), assigned, or let in early."""
+
+    class Standing(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed no conflict")
+        ASSIGNED = "assigned", _("assigned within the level")
+        INVESTIGATOR = "investigator", _("assigned investigator")
+        BREAK_GLASS = "break_glass", _("opened early with a written reason")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="readers")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="case_standings")
+    standing = models.CharField(max_length=20, choices=Standing.choices)
+    reason = models.TextField(blank=True)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user", "standing"], name="one_standing_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.standing} on {self.case}"

@@ -61,6 +61,13 @@ class Case(models.Model):
     context = models.CharField(max_length=30, choices=Context.choices, default=Context.OTHER)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
     acknowledge_by = models.DateField(null=True, blank=True)
+    # The ladder level that may read the case now, and where it started (routing).
+    level = models.ForeignKey(
+        "access.LadderLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    start_level = models.ForeignKey(
+        "access.LadderLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # The report as submitted, encrypted with the case key.
     report = models.BinaryField(null=True, blank=True)
     # Found from the reporter's receipt (a one-way derivation) and opened by it:
@@ -178,3 +185,40 @@ class TimelineEvent(models.Model):
         """The event as the case's handlers read it (the reporter's page says "you")."""
         label = self.STAFF_LABELS.get(self.kind)  # type: ignore[call-overload]
         return str(label or self.get_kind_display())
+
+
+class CaseNote(models.Model):
+    """A handler's internal note, encrypted with the case key; never shown to the reporter."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey("directory.User", on_delete=models.PROTECT, related_name="+")
+    body = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"note on {self.case}"
+
+
+class CaseLink(models.Model):
+    """Two cases about the same thing. A link opens nothing: each case is still read
+    only by its own readers, through its own door."""
+
+    class Kind(models.TextChoices):
+        RELATED = "related", _("related")
+        DUPLICATE = "duplicate", _("duplicate")
+
+    case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="links_from")
+    other = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="links_to")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    by = models.ForeignKey("directory.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "other"], name="one_link_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.kind} {self.other}"

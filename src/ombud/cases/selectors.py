@@ -7,7 +7,7 @@ import datetime
 import uuid
 from dataclasses import dataclass, field
 
-from ombud.cases.models import Attachment, Case, Message, TimelineEvent
+from ombud.cases.models import Attachment, Case, CaseNote, Message, TimelineEvent
 from ombud.cases.records import record_open, record_open_json
 from ombud.intake.report import Report
 
@@ -121,3 +121,23 @@ def attachment_file(
     blob = attachment.original if original else attachment.stripped
     data = record_open(case_key=case_key, case=case, kind=kind, record_id=attachment.id, blob=blob)
     return _attachment_view(case, case_key, attachment), data
+
+
+@dataclass(frozen=True)
+class NoteView:
+    author: str
+    body: str
+    created_at: datetime.datetime
+
+
+def case_notes(case: Case, case_key: bytes) -> list[NoteView]:
+    return [
+        NoteView(
+            author=note.author.display_name(),
+            body=record_open_json(
+                case_key=case_key, case=case, kind="note", record_id=note.id, blob=note.body
+            )["body"],
+            created_at=note.created_at,
+        )
+        for note in CaseNote.objects.filter(case=case).select_related("author__person")
+    ]

@@ -14,7 +14,8 @@ from ombud.access.services import (
     case_readers_missing,
 )
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case
+from ombud.cases.models import Case, CaseLink, CaseNote
+from ombud.cases.records import record_seal_json
 from ombud.directory.models import User
 
 
@@ -28,7 +29,9 @@ def _next_ref() -> str:
     return f"{prefix}{number:06d}"
 
 
-def case_create(*, actor: User | str, readers: Iterable[User]) -> tuple[Case, bytes]:
+def case_create(
+    *, actor: User | str, readers: Iterable[User], check_readers: bool = True
+) -> tuple[Case, bytes]:
     """A new case, its key sealed to ``readers`` and to the recovery key.
     Returns the case and its key; the key is never stored in clear."""
     readers = list(readers)  # read once: a retry must not find it used up
@@ -44,8 +47,38 @@ def case_create(*, actor: User | str, readers: Iterable[User]) -> tuple[Case, by
                 )
                 for reader in readers:
                     case_key_grant(actor=actor, case=case, user=reader, case_key=case_key)
-                case_readers_missing(actor=actor, case=case)
+                if check_readers:  # otherwise routing, which follows, checks
+                    case_readers_missing(actor=actor, case=case)
                 return case, case_key
         except IntegrityError:
             continue  # another case took the reference at the same moment
     raise RuntimeError("could not allocate a case reference")
+
+
+def case_note_add(*, actor: User, case: Case, case_key: bytes, body: str) -> CaseNote:
+    """An internal note, encrypted with the case key; the reporter never sees it."""
+    with transaction.atomic():
+        note = CaseNote(case=case, author=actor)
+        note.body = record_seal_json(
+            case_key=case_key, case=case, kind="note", record_id=note.id, data={"body": body}
+        )
+        note.save(force_insert=True)
+        audit_record(actor=actor, action="cases.note.added", obj=case, details={"case": case.ref})
+    return note
+
+
+def case_link(*, actor: User, case: Case, other: Case, kind: str) -> CaseLink:
+    """Link two cases the actor may both read; each stays behind its own door."""
+    if other.pk == case.pk:
+        raise ValueError("a case is not linked to itself")
+    with transaction.atomic():
+        link, _created = CaseLink.objects.update_or_create(
+            case=case, other=other, defaults={"kind": kind, "by": actor}
+        )
+        audit_record(
+            actor=actor,
+            action="cases.case.linked",
+            obj=case,
+            details={"case": case.ref, "other": other.ref, "kind": kind},
+        )
+    return link

@@ -9,6 +9,7 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,12 +17,29 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.access.selectors import case_get_for_user, cases_for_user
+from ombud.access.models import CaseReader
+from ombud.access.selectors import (
+    case_get_for_user,
+    case_held_by,
+    cases_for_user,
+    cases_held_above,
+    has_confirmed,
+)
 from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.access.session import session_private_key
+from ombud.access.standing import (
+    case_assign,
+    case_break_glass,
+    case_confirm_no_conflict,
+    case_recuse,
+    investigator_assign,
+    investigator_candidates,
+    level_members,
+)
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case
-from ombud.cases.selectors import attachment_file, case_content
+from ombud.cases.models import Case, CaseLink
+from ombud.cases.selectors import attachment_file, case_content, case_notes
+from ombud.cases.services import case_link, case_note_add
 from ombud.directory import roles
 from ombud.directory.models import Person, User
 from ombud.directory.selectors import user_has_role
@@ -74,8 +92,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/inbox.html",
-        {"cases": cases, "may_take_oral": user_has_role(user=user, role=roles.HANDLER)},
+        {
+            "cases": cases,
+            "held_above": cases_held_above(user).select_related("level__role"),
+            "may_take_oral": user_has_role(user=user, role=roles.HANDLER),
+            "sees_break_glass": user_has_role(user=user, role=roles.HEAD_OF_ETHICS),
+        },
     )
+
+
+def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | HttpResponse:
+    """The case and its key, for someone who may read it now and has confirmed
+    having no conflict; otherwise the page to go to instead."""
+    case = case_get_for_user(user=_user(request), public_id=public_id)
+    if not has_confirmed(user=_user(request), case=case):
+        return redirect("cases:detail", public_id=case.public_id)
+    case_key = _case_key(request, case)
+    if case_key is None:
+        return _locked(request, case)
+    return case, case_key
 
 
 def _case_page(
@@ -93,7 +128,20 @@ def _case_page(
     return render(
         request,
         "cases/case.html",
-        {"case": case, "content": content, "reply": reply},
+        {
+            "case": case,
+            "content": content,
+            "reply": reply,
+            "notes": case_notes(case, case_key),
+            "links": CaseLink.objects.filter(case=case).select_related("other"),
+            "linked_from": CaseLink.objects.filter(other=case).select_related("case"),
+            "standings": CaseReader.objects.filter(
+                case=case,
+                standing__in=[CaseReader.Standing.ASSIGNED, CaseReader.Standing.INVESTIGATOR],
+            ).select_related("user__person"),
+            "level_members": level_members(case),
+            "investigators": investigator_candidates(case),
+        },
         status=status,
     )
 
@@ -101,24 +149,135 @@ def _case_page(
 @login_required
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    case = case_get_for_user(user=_user(request), public_id=public_id)
+    user = _user(request)
+    case = case_get_for_user(user=user, public_id=public_id)
+    if not has_confirmed(user=user, case=case):
+        # Recusal first: nothing is decrypted before she says she has no conflict.
+        return render(request, "cases/confirm.html", {"case": case})
     case_key = _case_key(request, case)
     if case_key is None:
         return _locked(request, case)
     audit_record(
-        actor=_user(request), action="cases.case.read", obj=case, details={"case": case.ref}
+        actor=user,
+        action="cases.case.read",
+        obj=case,
+        details={"case": case.ref, "permission": case.permission},  # type: ignore[attr-defined]
     )
     return _case_page(request, case, case_key, ReplyForm())
 
 
 @login_required
 @require_POST
-def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+def case_standing(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Confirm having no conflict, or recuse (and lose the key)."""
     user = _user(request)
     case = case_get_for_user(user=user, public_id=public_id)
-    case_key = _case_key(request, case)
-    if case_key is None:
-        return _locked(request, case)
+    if request.POST.get("action") == "recuse":
+        case_recuse(actor=user, case=case)
+        messages.success(request, _("You recused yourself. You no longer hold this case's key."))
+        return redirect("cases:inbox")
+    if request.POST.get("action") == "confirm":
+        case_confirm_no_conflict(actor=user, case=case)
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_break_glass_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A member of a higher level opens a case early, with a written reason."""
+    user = _user(request)
+    case = case_held_by(user=user, public_id=public_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            case_break_glass(
+                actor=user, case=case, justification=request.POST.get("justification", "")
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return redirect("cases:detail", public_id=case.public_id)
+    return render(
+        request,
+        "cases/break_glass.html",
+        {"case": case, "error": error, "justification": request.POST.get("justification", "")},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def break_glass_log(request: HttpRequest) -> HttpResponse:
+    """For the head of ethics: every case opened early, by whom, and why."""
+    if not user_has_role(user=_user(request), role=roles.HEAD_OF_ETHICS):
+        raise Http404
+    records = CaseReader.objects.filter(standing=CaseReader.Standing.BREAK_GLASS).select_related(
+        "case", "user__person"
+    )
+    return render(request, "cases/break_glass_log.html", {"records": records.order_by("-at")})
+
+
+@login_required
+@require_POST
+def case_note(request: HttpRequest, public_id: str) -> HttpResponse:
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
+    body = request.POST.get("body", "").strip()
+    if not body or len(body) > 10_000:
+        messages.error(request, _("A note needs text (at most 10,000 characters)."))
+    else:
+        case_note_add(actor=_user(request), case=case, case_key=case_key, body=body)
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_link_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, _key = opened
+    user = _user(request)
+    other = cases_for_user(user).filter(ref=request.POST.get("other", "").strip().upper()).first()
+    kind = request.POST.get("kind", CaseLink.Kind.RELATED)
+    if other is None or other.pk == case.pk or kind not in CaseLink.Kind.values:
+        messages.error(request, _("Link only to another case you may read, by its reference."))
+    else:
+        case_link(actor=user, case=case, other=other, kind=kind)
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_assign_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
+    user = _user(request)
+    chosen = User.objects.filter(username=request.POST.get("user", "")).first()
+    try:
+        if chosen is None:
+            raise ValidationError(_("Choose a person."))
+        if request.POST.get("as") == "investigator":
+            investigator_assign(actor=user, case=case, case_key=case_key, user=chosen)
+        else:
+            case_assign(actor=user, case=case, user=chosen)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _case_page(request, case, case_key, form, status=400)
@@ -132,10 +291,10 @@ def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
 def case_attachment(request: HttpRequest, public_id: str, attachment_id: uuid.UUID) -> HttpResponse:
     """The copy without metadata; the original only on request (POST), audited."""
     user = _user(request)
-    case = case_get_for_user(user=user, public_id=public_id)
-    case_key = _case_key(request, case)
-    if case_key is None:
-        return _locked(request, case)
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
     original = request.method == "POST"
     found = attachment_file(
         case=case, case_key=case_key, attachment_id=attachment_id, original=original

@@ -10,6 +10,7 @@ BOARD_COMMITTEE = "board-committee"
 ESCROW_OFFICER = "escrow-officer"
 AUDITOR = "auditor"
 ADMINISTRATOR = "administrator"
+TRAINED_INVESTIGATOR = "trained-investigator"
 
 STANDARD_ROLES = [
     (HANDLER, _("Handler"), _("Intake team: acknowledges, triages, talks to the reporter.")),
@@ -20,4 +21,9 @@ STANDARD_ROLES = [
     (ESCROW_OFFICER, _("Escrow officer"), _("Two together open a matched escrow entry.")),
     (AUDITOR, _("Auditor"), _("Reads the audit log and statistics, never case content.")),
     (ADMINISTRATOR, _("Administrator"), _("Manages people, roles and policy; reads no case.")),
+    (
+        TRAINED_INVESTIGATOR,
+        _("Trained investigator"),
+        _("Investigator trained for sexual-assault cases."),
+    ),
 ]

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from ombud.access.routing import case_route
 from ombud.access.services import (
     CaseKeyUnavailable,
     case_key_open_by_reporter,
@@ -24,9 +25,7 @@ from ombud.cases.models import Attachment, Case, Message, Party, TimelineEvent
 from ombud.cases.records import record_seal, record_seal_json
 from ombud.cases.services import case_create
 from ombud.crypto import receipts
-from ombud.directory import roles
 from ombud.directory.models import Person, User
-from ombud.directory.selectors import users_with_role
 from ombud.intake.attachments import Accepted
 from ombud.intake.report import ACKNOWLEDGE_DAYS, Report
 
@@ -48,11 +47,6 @@ class Submitted:
 class ReporterAccess:
     case: Case
     case_key: bytes
-
-
-def _initial_readers() -> list[User]:
-    # Until routing decides, every handler reads every case.
-    return list(users_with_role(roles.HANDLER).filter(staff_key__isnull=False))
 
 
 @sensitive_variables()
@@ -99,9 +93,8 @@ def report_submit(
     """Store a report, its files, the keys, the timeline and the audit entry together,
     or nothing. Returns the receipt, which is stored nowhere."""
     receipt = receipts.receipt_new()
-    readers = _initial_readers()
     with transaction.atomic():
-        case, case_key = case_create(actor=actor, readers=readers)
+        case, case_key = case_create(actor=actor, readers=[], check_readers=False)
         case.category = report.category
         case.context = report.context
         case.channel = channel
@@ -125,6 +118,11 @@ def report_submit(
         named = {item.employee_id for item in report.accused if item.employee_id}
         for person in Person.objects.filter(employee_id__in=named):
             Party.objects.create(case=case, person=person, role=Party.Role.ACCUSED)
+        reporter = None
+        if report.identity.mode != "anonymous" and report.identity.employee_id:
+            # Only to find her managers now; her id is not stored in clear.
+            reporter = Person.objects.filter(employee_id=report.identity.employee_id).first()
+        case_route(actor=actor, case=case, case_key=case_key, reporter=reporter)
         for accepted in files:
             attachment_store(case=case, case_key=case_key, accepted=accepted)
         TimelineEvent.objects.create(case=case, kind=TimelineEvent.Kind.RECEIVED)
