@@ -183,3 +183,26 @@ def conflicts_refresh_all(*, actor: User | str) -> int:
     for case in Case.objects.filter(parties__isnull=False).distinct():
         revoked += len(conflicts_refresh(actor=actor, case=case))
     return revoked
+
+
+@transaction.atomic
+def case_party_add(
+    *, actor: User, case: Case, case_key: bytes, person: Person, role: str
+) -> list[User]:
+    """A handler links someone the report names to the directory. Their conflicts
+    follow at once; a newly linked executive sends the case up to where such
+    cases start (the handler who linked him may then lose the case). Returns who
+    lost the key."""
+    _party, created = Party.objects.get_or_create(case=case, person=person, role=role)
+    if created:
+        audit_record(
+            actor=actor,
+            action="cases.party.linked",
+            obj=case,
+            details={"case": case.ref, "role": role, "person": person.employee_id},
+        )
+    revoked = conflicts_refresh(actor=actor, case=case)
+    start = start_level(case)
+    if start is not None and (case.level is None or start.position > case.level.position):
+        case_route(actor=actor, case=case, case_key=case_key)
+    return revoked

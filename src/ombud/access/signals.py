@@ -17,7 +17,7 @@ from ombud.access.services import (
 )
 from ombud.access.session import session_key_forget, session_key_store
 from ombud.directory.models import User
-from ombud.directory.signals import users_left
+from ombud.directory.signals import people_changed, users_left
 
 
 @receiver(pre_save, sender=User)
@@ -42,6 +42,13 @@ def _keys_follow_password(sender: type[User], instance: User, **kwargs: Any) -> 
     previous = getattr(instance, "_ombud_previous_private", None)
     instance._ombud_previous_private = None  # type: ignore[attr-defined]
     staff_keys_password_set(user=instance, password=raw, previous_private=previous)
+
+
+@receiver(people_changed)
+def _conflicts_follow_the_directory(sender: Any, actor: User | str, **kwargs: Any) -> None:
+    from ombud.access.routing import conflicts_refresh_all
+
+    conflicts_refresh_all(actor=actor)
 
 
 @receiver(users_left)

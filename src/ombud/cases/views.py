@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.models import CaseReader
+from ombud.access.routing import case_party_add
 from ombud.access.selectors import (
     case_get_for_user,
     case_held_by,
@@ -37,7 +39,7 @@ from ombud.access.standing import (
     level_members,
 )
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case, CaseLink
+from ombud.cases.models import Case, CaseLink, Party
 from ombud.cases.selectors import attachment_file, case_content, case_notes
 from ombud.cases.services import case_link, case_note_add
 from ombud.directory import roles
@@ -141,6 +143,7 @@ def _case_page(
             ).select_related("user__person"),
             "level_members": level_members(case),
             "investigators": investigator_candidates(case),
+            "parties": Party.objects.filter(case=case).select_related("person"),
         },
         status=status,
     )
@@ -246,6 +249,29 @@ def case_link_view(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Link only to another case you may read, by its reference."))
     else:
         case_link(actor=user, case=case, other=other, kind=kind)
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_party_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Link a person the report names (accused, witness, told before) to the directory."""
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
+    wanted = request.POST.get("person", "").strip()
+    person = Person.objects.filter(Q(employee_id=wanted) | Q(email__iexact=wanted)).first()
+    role = request.POST.get("role", "")
+    if person is None or role not in Party.Role.values:
+        messages.error(
+            request, _("Give the person's employee number or work e-mail, and their part.")
+        )
+        return redirect("cases:detail", public_id=case.public_id)
+    case_party_add(actor=_user(request), case=case, case_key=case_key, person=person, role=role)
+    messages.success(request, _("Linked. Conflicts of interest were checked again."))
+    if not cases_for_user(_user(request)).filter(pk=case.pk).exists():
+        return redirect("cases:inbox")  # the case moved on without her
     return redirect("cases:detail", public_id=case.public_id)
 
 

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, Unit, User
 from ombud.directory.services import sign_ins_stop, unit_ensure
+from ombud.directory.signals import people_changed
 
 HEADER = (
     "employee_id",
@@ -551,6 +552,8 @@ def directory_import(
             if _sha256(path) != checked_sha256:
                 raise FileChanged
             _audit_import(actor, path, checked_sha256, checked, result, deactivate_missing)
+            if result.added or result.updated or result.deactivated:
+                people_changed.send(sender=Person, actor=actor)
     except FileChanged:
         return ImportResult(
             errors=[RowError(0, _("the file changed while it was imported; nothing was imported"))]

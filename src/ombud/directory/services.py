@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle
-from ombud.directory.signals import users_left
+from ombud.directory.signals import people_changed, users_left
 
 # Fields whose change is worth naming old and new in the log (conflict checks use them).
 _WATCHED = ("manager", "is_executive", "is_active", "unit")
@@ -74,6 +74,7 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
         # A leaver, however the change was made: the sign-in stops too.
         details["sign_ins_stopped"] = sign_ins_stop(actor, [person.pk])
     audit_record(actor=actor, action="directory.person.updated", obj=person, details=details)
+    people_changed.send(sender=Person, actor=actor)
     return person
 
 

@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent inside the transaction that deactivated the users; arguments: actor, users.
 users_left = Signal()
+
+# Sent inside the transaction that changed people (reporting lines, flags, who is
+# who): conflicts of interest are computed again. Arguments: actor.
+people_changed = Signal()

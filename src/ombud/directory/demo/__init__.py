@@ -22,6 +22,7 @@ STAFF = [
     ("Q0031", roles.HANDLER),
     ("Q0040", roles.INVESTIGATOR),
     ("Q0041", roles.INVESTIGATOR),
+    ("Q0040", roles.TRAINED_INVESTIGATOR),
     ("Q0039", roles.HEAD_OF_ETHICS),
     ("Q0007", roles.GENERAL_COUNSEL),
     ("Q0901", roles.BOARD_COMMITTEE),
