@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ombud import views
+from ombud.access import views as access_views
 from ombud.access.views import FirstOrForgottenPasswordForm, OwnerPasswordReset, PasswordChange
 from ombud.api.api import api
 from ombud.directory.admin import admin_site
@@ -38,6 +39,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("report/", include("ombud.intake.urls")),
+    path("rules/", access_views.rules, name="rules"),
+    path("rules/<int:change_id>/decide/", access_views.rule_decide, name="rule_decide"),
+    path("rules/ladder/", access_views.ladder_change, name="ladder_change"),
     path("cases/", include("ombud.cases.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),

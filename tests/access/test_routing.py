@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -12,55 +10,15 @@ from ombud.access.models import CaseKeyGrant, CaseReader, Conflict, RoutingPolic
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case, CaseNote
 from ombud.directory import roles
-from ombud.directory.models import Person, User
-from ombud.directory.services import person_save, role_grant, user_create
+from ombud.directory.models import User
+from ombud.directory.services import person_save
+from tests.access.conftest import against, against_client_by_rhea
 from tests.access.test_vault import signed_in
-from tests.conftest import ACTOR, Cast, make_staff
+from tests.conftest import ACTOR, make_staff
 from tests.intake.helpers import staff_open
 from tests.intake.test_api import post, report
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
-
-
-def account(person: Person, role: str) -> User:
-    """Give someone of the directory a staff account and a role."""
-    user = user_create(
-        actor=ACTOR,
-        username=person.name.split()[0].lower(),
-        password="correct horse",
-        person=person,
-    )
-    role_grant(actor=ACTOR, user=user, role=role)
-    return user
-
-
-@dataclass
-class Story:
-    intake_member: User  # Jonas, who reports to the accused
-    general_counsel: User  # Celeste, the accused's manager
-    executive: User  # Victor himself, who also has a staff account
-    board: list[User]
-    head_of_ethics: User
-
-
-@pytest.fixture
-def story(cast: Cast) -> Story:
-    return Story(
-        intake_member=account(cast.team_lead, roles.HANDLER),
-        general_counsel=account(cast.accused_manager, roles.GENERAL_COUNSEL),
-        executive=account(cast.accused, roles.HANDLER),
-        board=[
-            make_staff("C040", "Orla Brennagh", roles.BOARD_COMMITTEE, "Board"),
-            make_staff("C041", "Piet Vandermolen", roles.BOARD_COMMITTEE, "Board"),
-        ],
-        head_of_ethics=make_staff("C050", "Sunniva Hale", roles.HEAD_OF_ETHICS, "Ethics"),
-    )
-
-
-def against(employee_id: str, **overrides) -> Case:
-    response = post("/api/v1/reports", report(accused=[{"employee_id": employee_id}], **overrides))
-    assert response.status_code == 201, response.content
-    return Case.objects.get(ref=response.json()["case_ref"])
 
 
 def test_a_report_against_an_executive_goes_to_the_board_and_nobody_conflicted_holds_its_key(
@@ -98,14 +56,6 @@ def test_the_reporters_own_managers_are_kept_away_from_a_confidential_report(cas
     assert Conflict.objects.filter(case=case, user=story.intake_member).exists()
     assert not CaseKeyGrant.objects.filter(case=case, user=story.intake_member).exists()
     assert CaseKeyGrant.objects.filter(case=case, user=cast.handler).exists()
-
-
-def against_client_by_rhea() -> Case:
-    response = post(
-        "/api/v1/reports",
-        report(accused=[{"name": "A client's buyer", "relationship": "client"}]),
-    )
-    return Case.objects.get(ref=response.json()["case_ref"])
 
 
 def test_a_grade_at_or_above_the_executive_grades_counts_as_executive(cast, story):

@@ -12,14 +12,14 @@ from ombud.directory.selectors import user_has_role
 
 def test_an_operator_grants_and_revokes_a_role_from_the_command_line(cast):
     out = io.StringIO()
-    call_command("role_grant", "emil", "administrator", stdout=out)
-    assert "emil now holds administrator." in out.getvalue()
-    assert user_has_role(user=cast.unrelated_handler, role="administrator")
+    call_command("role_grant", "emil", "auditor", stdout=out)
+    assert "emil now holds auditor." in out.getvalue()
+    assert user_has_role(user=cast.unrelated_handler, role="auditor")
     granted = AuditEntry.objects.filter(action="directory.role.granted").last()
     assert granted.actor.startswith("cli:")
-    assert granted.details == '{"role":"administrator","username":"emil"}'
-    call_command("role_grant", "emil", "administrator", "--revoke", stdout=io.StringIO())
-    assert not user_has_role(user=cast.unrelated_handler, role="administrator")
+    assert granted.details == '{"role":"auditor","username":"emil"}'
+    call_command("role_grant", "emil", "auditor", "--revoke", stdout=io.StringIO())
+    assert not user_has_role(user=cast.unrelated_handler, role="auditor")
     assert AuditEntry.objects.filter(action="directory.role.revoked").exists()
 
 
@@ -32,3 +32,11 @@ def test_a_deactivated_user_holds_no_role(cast):
     cast.handler.is_active = False
     cast.handler.save()
     assert not user_has_role(user=cast.handler, role="handler")
+
+
+def test_a_ladder_member_cannot_be_made_an_administrator_nor_the_reverse(cast):
+    with pytest.raises(CommandError, match="Members of the escalation ladder cannot be"):
+        call_command("role_grant", "emil", "administrator")
+    with pytest.raises(CommandError, match="Administrators cannot hold a role on the ladder"):
+        call_command("role_grant", "milo", "board-committee")
+    assert not user_has_role(user=cast.administrator, role="board-committee")

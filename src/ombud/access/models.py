@@ -206,3 +206,40 @@ class CaseReader(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.standing} on {self.case}"
+
+
+class RuleChange(models.Model):
+    """A change to who may read what, waiting for a second ladder member: the ladder,
+    the roles of ladder members, an executive flag or a manager of someone named in
+    a case. It takes effect only when another ladder member approves it."""
+
+    class Kind(models.TextChoices):
+        LADDER = "ladder", _("the escalation ladder")
+        ROLE_GRANT = "role_grant", _("a role given")
+        ROLE_REVOKE = "role_revoke", _("a role taken away")
+        PERSON = "person", _("an executive flag or manager")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", _("approved and applied")
+        REJECTED = "rejected", _("rejected")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    payload = models.TextField()  # JSON: what to apply
+    proposed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposer = models.CharField(max_length=150)  # the audit log's actor label
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at"]
+
+    def __str__(self) -> str:
+        return self.summary

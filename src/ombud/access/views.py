@@ -8,18 +8,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.services import KeyMismatch, reset_by_owner, staff_key_unlock
 from ombud.crypto.errors import WrongPassword
+from ombud.directory import roles
 from ombud.directory.models import User
+from ombud.directory.selectors import user_has_role
 
 
 class KeyKeepingPasswordChangeForm(PasswordChangeForm):
@@ -63,3 +68,79 @@ class OwnerPasswordReset(PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         with transaction.atomic(), reset_by_owner():
             return super().form_valid(form)
+
+
+# Four eyes on the rules ----------------------------------------------------------
+
+
+def _rules_user(request: HttpRequest) -> User:
+    from ombud.access.four_eyes import is_ladder_member
+
+    user = request.user
+    if not isinstance(user, User) or not (
+        is_ladder_member(user) or user_has_role(user=user, role=roles.ADMINISTRATOR)
+    ):
+        raise Http404
+    return user
+
+
+@login_required
+@require_http_methods(["GET"])
+def rules(request: HttpRequest) -> HttpResponse:
+    """The routing rules, and the changes to them waiting for a second person."""
+    from ombud.access.four_eyes import is_ladder_member
+    from ombud.access.models import CategoryRule, RuleChange
+    from ombud.access.routing import ladder, policy
+
+    user = _rules_user(request)
+    return render(
+        request,
+        "access/rules.html",
+        {
+            "ladder": ladder(),
+            "policy": policy(),
+            "category_rules": CategoryRule.objects.select_related(
+                "start_level__role", "investigator_role"
+            ),
+            "pending": RuleChange.objects.filter(state=RuleChange.State.PENDING),
+            "decided": RuleChange.objects.exclude(state=RuleChange.State.PENDING)[:20],
+            "may_decide": is_ladder_member(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rule_decide(request: HttpRequest, change_id: int) -> HttpResponse:
+    from ombud.access.four_eyes import rule_change_approve, rule_change_reject
+    from ombud.access.models import RuleChange
+
+    user = _rules_user(request)
+    change = RuleChange.objects.filter(pk=change_id).first()
+    if change is None:
+        raise Http404
+    try:
+        if request.POST.get("action") == "approve":
+            rule_change_approve(actor=user, change=change)
+            messages.success(request, _("Approved and applied."))
+        else:
+            rule_change_reject(actor=user, change=change)
+            messages.success(request, _("Rejected."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("rules")
+
+
+@login_required
+@require_POST
+def ladder_change(request: HttpRequest) -> HttpResponse:
+    from ombud.access.four_eyes import ladder_propose
+
+    user = _rules_user(request)
+    codes = [code.strip() for code in request.POST.get("ladder", "").split(",") if code.strip()]
+    try:
+        ladder_propose(actor=user, codes=codes)
+        messages.success(request, _("Proposed. It applies when a second ladder member approves."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("rules")

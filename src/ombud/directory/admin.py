@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
@@ -147,6 +147,22 @@ class PersonAdmin(AdministratorsOnly):
 
     def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
         person_save(actor=_actor(request), person=obj, changed=list(form.changed_data))
+        if change and {"is_executive", "manager"} & set(form.changed_data):
+            obj.refresh_from_db()
+            wanted = {
+                "is_executive": form.cleaned_data.get("is_executive"),
+                "manager": form.cleaned_data.get("manager"),
+            }
+            if obj.is_executive != wanted["is_executive"] or obj.manager != wanted["manager"]:
+                self.message_user(
+                    request,
+                    _(
+                        "%(name)s is named in a case: the change of executive flag or manager "
+                        "waits for a second member of the escalation ladder to approve it."
+                    )
+                    % {"name": obj.name},
+                    level=messages.WARNING,
+                )
 
 
 @admin.register(StaffRole, site=admin_site)
@@ -178,11 +194,35 @@ class RoleAssignmentAdmin(AdministratorsOnly):
     def save_model(
         self, request: HttpRequest, obj: RoleAssignment, form: ModelForm, change: bool
     ) -> None:
-        saved = role_grant(actor=_actor(request), user=obj.user, role=obj.role.code)
-        obj.pk = saved.pk
+        try:
+            saved = role_grant(actor=_actor(request), user=obj.user, role=obj.role.code)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            obj.pk = None
+            return
+        if saved is None:
+            self.message_user(
+                request,
+                _("This waits for a second member of the escalation ladder to approve it."),
+                level=messages.WARNING,
+            )
+        obj.pk = saved.pk if saved else None
+
+    def response_add(
+        self, request: HttpRequest, obj: RoleAssignment, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if obj.pk is None:  # refused, or waiting for approval: nothing to show
+            return HttpResponseRedirect(reverse("admin:directory_roleassignment_changelist"))
+        return super().response_add(request, obj, post_url_continue)
 
     def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
-        role_revoke(actor=_actor(request), user=obj.user, role=obj.role.code)
+        if not role_revoke(actor=_actor(request), user=obj.user, role=obj.role.code):
+            self.message_user(
+                request,
+                _("Taking away %(role)s from %(user)s waits for a second ladder member.")
+                % {"role": obj.role.code, "user": obj.user.get_username()},
+                level=messages.WARNING,
+            )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RoleAssignment]) -> None:
         for assignment in queryset.select_related("user", "role"):

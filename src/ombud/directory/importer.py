@@ -542,6 +542,9 @@ def directory_import(
         return ImportResult(errors=checked.errors)
     try:
         with transaction.atomic():
+            from ombud.directory.services import GATES
+
+            parties_before = GATES["import_snapshot"]() if "import_snapshot" in GATES else {}
             result = _write(
                 path,
                 checked,
@@ -552,6 +555,8 @@ def directory_import(
             if _sha256(path) != checked_sha256:
                 raise FileChanged
             _audit_import(actor, path, checked_sha256, checked, result, deactivate_missing)
+            if parties_before:
+                GATES["import"](actor, parties_before)
             if result.added or result.updated or result.deactivated:
                 people_changed.send(sender=Person, actor=actor)
     except FileChanged:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -56,16 +57,21 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
         raise ValidationError({"manager": cycle_message(person=person, manager=person.manager)})
     creating = person.pk is None
     before: dict[str, Any] = {}
+    held: list[str] = []
     if not creating:
         stored = Person.objects.select_related("manager", "unit").get(pk=person.pk)
         before = {field: _watched_value(stored, field) for field in _WATCHED}
+        if "person" in GATES:
+            held = GATES["person"](actor, person, stored)
     person.save()
     details: dict[str, Any] = {"employee_id": person.employee_id}
     if creating:
         audit_record(actor=actor, action="directory.person.created", obj=person, details=details)
         return person
     if changed is not None:
-        details["fields"] = sorted(changed)
+        details["fields"] = sorted(set(changed) - {"manager", "is_executive"} if held else changed)
+    if held:
+        details["held_for_approval"] = held
     for field in _WATCHED:
         after = _watched_value(person, field)
         if before[field] != after:
@@ -136,8 +142,15 @@ def user_create(
     return user
 
 
+# Set by the access app: turns rule changes into proposals a second person approves.
+GATES: dict[str, Callable[..., Any]] = {}
+
+
 @transaction.atomic
-def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment:
+def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment | None:
+    """Give ``user`` the role; None when it waits for a second person's approval."""
+    if "role" in GATES and GATES["role"](actor, user, role, True):
+        return None
     staff_role = StaffRole.objects.get(code=role)
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=staff_role)
     if created:
@@ -151,7 +164,12 @@ def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment:
 
 
 @transaction.atomic
-def role_revoke(*, actor: User | str, user: User, role: str) -> None:
+def role_revoke(*, actor: User | str, user: User, role: str) -> bool:
+    """Take the role away; False when it waits for a second person's approval."""
+    if not RoleAssignment.objects.filter(user=user, role__code=role).exists():
+        return True
+    if "role" in GATES and GATES["role"](actor, user, role, False):
+        return False
     deleted, _rows = RoleAssignment.objects.filter(user=user, role__code=role).delete()
     if deleted:
         audit_record(
@@ -160,3 +178,4 @@ def role_revoke(*, actor: User | str, user: User, role: str) -> None:
             obj=user,
             details={"role": role, "username": user.get_username()},
         )
+    return True

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombud.audit.services import cli_actor
@@ -27,5 +28,8 @@ class Command(BaseCommand):
             role_revoke(actor=cli_actor(), user=user, role=options["role"])
             self.stdout.write(f"{user.get_username()} no longer holds {options['role']}.")
         else:
-            role_grant(actor=cli_actor(), user=user, role=options["role"])
+            try:
+                role_grant(actor=cli_actor(), user=user, role=options["role"])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from None
             self.stdout.write(f"{user.get_username()} now holds {options['role']}.")
