@@ -101,6 +101,45 @@ def cast(db) -> Cast:
     )
 
 
+def account(person: Person, role: str) -> User:
+    """Give someone of the directory a staff account and a role."""
+    user = user_create(
+        actor=ACTOR,
+        username=person.name.split()[0].lower(),
+        password="correct horse",
+        person=person,
+    )
+    role_grant(actor=ACTOR, user=user, role=role)
+    return user
+
+
+@dataclass
+class Story:
+    """The story's extra people: the accused's report on the intake team, his manager
+    as general counsel, the executive himself with a staff account, a board, and a
+    head of ethics."""
+
+    intake_member: User  # Jonas, who reports to the accused
+    general_counsel: User  # Celeste, the accused's manager
+    executive: User  # Victor himself
+    board: list[User]
+    head_of_ethics: User
+
+
+@pytest.fixture
+def story(cast: Cast) -> Story:
+    return Story(
+        intake_member=account(cast.team_lead, roles.HANDLER),
+        general_counsel=account(cast.accused_manager, roles.GENERAL_COUNSEL),
+        executive=account(cast.accused, roles.HANDLER),
+        board=[
+            make_staff("C040", "Orla Brennagh", roles.BOARD_COMMITTEE, "Board"),
+            make_staff("C041", "Piet Vandermolen", roles.BOARD_COMMITTEE, "Board"),
+        ],
+        head_of_ethics=make_staff("C050", "Sunniva Hale", roles.HEAD_OF_ETHICS, "Ethics"),
+    )
+
+
 @pytest.fixture
 def recovery_shares(db) -> list[str]:
     """The organisation's recovery key, 2 of 3; the shares as the officers hold them."""

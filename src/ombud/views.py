@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from ombud.access.routing import ladder_role_codes
 from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
-from ombud.directory.roles import ADMINISTRATOR, HANDLER
+from ombud.directory.roles import ADMINISTRATOR, AUDITOR, INVESTIGATOR, TRAINED_INVESTIGATOR
 from ombud.directory.selectors import user_roles
 
 
@@ -30,7 +31,11 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "roles": roles,
             "is_administrator": ADMINISTRATOR in codes,
-            "has_cases": HANDLER in codes,
+            "has_cases": bool(codes & ladder_role_codes())
+            or INVESTIGATOR in codes
+            or TRAINED_INVESTIGATOR in codes,
+            "on_ladder": bool(codes & ladder_role_codes()),
+            "is_auditor": AUDITOR in codes,
             "key_unlocked": session_private_key(request) is not None,
         },
     )

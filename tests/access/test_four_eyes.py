@@ -12,7 +12,7 @@ from ombud.cases.models import Case
 from ombud.directory import roles
 from ombud.directory.models import Person
 from ombud.directory.selectors import user_has_role
-from tests.access.conftest import against
+from tests.access.reports import against
 from tests.access.test_vault import signed_in
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")

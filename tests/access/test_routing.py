@@ -12,7 +12,7 @@ from ombud.cases.models import Case, CaseNote
 from ombud.directory import roles
 from ombud.directory.models import User
 from ombud.directory.services import person_save
-from tests.access.conftest import against, against_client_by_rhea
+from tests.access.reports import against, against_client_by_rhea
 from tests.access.test_vault import signed_in
 from tests.conftest import ACTOR, make_staff
 from tests.intake.helpers import staff_open

@@ -1,0 +1,61 @@
+"""The auditors' pages: the log without content, verification, export, and who
+looked at a case under which permission."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from ombud.audit.models import AuditEntry
+from tests.access.reports import against
+from tests.access.test_vault import signed_in
+from tests.intake.helpers import staff_open
+
+pytestmark = pytest.mark.usefixtures("recovery_shares")
+
+
+def test_an_auditor_sees_who_looked_at_a_case_and_under_which_permission(cast, story):
+    case = against("C004")
+    staff_open(signed_in(cast.handler), case)
+    head = signed_in(story.head_of_ethics)
+    head.post(
+        f"/cases/{case.public_id}/break-glass/",
+        {"justification": "The reporter called me directly and is at risk tonight."},
+    )
+    staff_open(head, case)
+    auditor = signed_in(cast.auditor)
+    page = auditor.get(f"/audit/cases/{case.ref}/").content.decode()
+    assert "user:hana" in page and "user:sunniva" in page
+    assert "level" in page and "break_glass" in page
+    assert "commenting on my body" not in page  # never content
+    log = auditor.get("/audit/?action=access.case").content.decode()
+    assert "access.case.break_glass" in log and "commenting" not in log
+
+
+def test_an_auditor_verifies_the_log_from_the_page_and_sees_a_broken_one(cast):
+    against("C004")
+    auditor = signed_in(cast.auditor)
+    ok = auditor.post("/audit/verify/").content.decode()
+    assert "The log is intact" in ok
+    entry = AuditEntry.objects.filter(action="intake.report.submitted").get()
+    AuditEntry.objects.filter(pk=entry.pk).update(details='{"case":"forged"}')
+    broken = auditor.post("/audit/verify/").content.decode()
+    assert f"The log is broken at entry {entry.seq}" in broken
+
+
+def test_an_auditor_exports_the_log_and_the_export_is_audited(cast):
+    against("C004")
+    auditor = signed_in(cast.auditor)
+    response = auditor.get("/audit/export.jsonl")
+    lines = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    assert lines[0]["seq"] == 1 and all("hash" in line for line in lines)
+    assert any(line["action"] == "intake.report.submitted" for line in lines)
+    assert AuditEntry.objects.filter(action="audit.exported", actor="user:ada").exists()
+
+
+def test_only_auditors_reach_the_audit_pages(cast):
+    for user in (cast.handler, cast.administrator):
+        assert signed_in(user).get("/audit/").status_code == 404
+    assert Client().get("/audit/").status_code == 302
