@@ -120,12 +120,15 @@ def rule_decide(request: HttpRequest, change_id: int) -> HttpResponse:
     if change is None:
         raise Http404
     try:
-        if request.POST.get("action") == "approve":
+        action = request.POST.get("action")
+        if action == "approve":
             rule_change_approve(actor=user, change=change)
             messages.success(request, _("Approved and applied."))
-        else:
+        elif action == "reject":
             rule_change_reject(actor=user, change=change)
             messages.success(request, _("Rejected."))
+        else:
+            messages.error(request, _("Choose to approve or to reject."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("rules")

@@ -47,6 +47,8 @@ class OmbudAdminSite(admin.AdminSite):
         )
 
     def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
         if request.user.is_authenticated:
             # Signed in but not an administrator: say so rather than ask to sign in again.
             raise PermissionDenied
