@@ -192,3 +192,17 @@ def test_a_case_is_assigned_within_its_level(cast, story):
     assert CaseReader.objects.get(case=case, standing="assigned").user == cast.unrelated_handler
     hana.post(f"/cases/{case.public_id}/assign/", {"user": "orla", "as": "handler"})
     assert CaseReader.objects.get(case=case, standing="assigned").user == cast.unrelated_handler
+
+
+def test_a_handler_who_becomes_the_reporters_manager_loses_the_case_when_it_is_next_opened(
+    cast, story
+):
+    case = against_client_by_rhea()  # confidential, by Rhea (C005)
+    emil = signed_in(cast.unrelated_handler)
+    assert "commenting on my body" in staff_open(emil, case).content.decode()
+    cast.reporter.manager = cast.unrelated_handler.person  # Emil becomes her manager
+    person_save(actor=ACTOR, person=cast.reporter)
+    hana = signed_in(cast.handler)
+    staff_open(hana, case)  # a reader opens it: her managers are checked again
+    assert not CaseKeyGrant.objects.filter(case=case, user=cast.unrelated_handler).exists()
+    assert emil.get(f"/cases/{case.public_id}/").status_code == 404

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.models import CaseReader
-from ombud.access.routing import case_party_add
+from ombud.access.routing import case_party_add, conflicts_refresh
 from ombud.access.selectors import (
     case_get_for_user,
     case_held_by,
@@ -40,7 +40,7 @@ from ombud.access.standing import (
 )
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, CaseLink, Party
-from ombud.cases.selectors import attachment_file, case_content, case_notes
+from ombud.cases.selectors import attachment_file, case_content, case_notes, case_report
 from ombud.cases.services import case_link, case_note_add
 from ombud.directory import roles
 from ombud.directory.models import Person, User
@@ -160,6 +160,15 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     case_key = _case_key(request, case)
     if case_key is None:
         return _locked(request, case)
+    # The reporter's own managers change with the directory, and only a reader
+    # can see who she is: check them again whenever the case is opened.
+    identity = case_report(case, case_key).identity
+    if identity.mode != "anonymous" and identity.employee_id:
+        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
+        if reporter is not None and user in conflicts_refresh(
+            actor=user, case=case, reporter=reporter
+        ):
+            raise Http404
     audit_record(
         actor=user,
         action="cases.case.read",
