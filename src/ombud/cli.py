@@ -194,6 +194,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return _call("audit_verify", **options)
 
 
+def cmd_deadlines_sweep(args: argparse.Namespace) -> int:
+    _setup()
+    options: dict[str, object] = {}
+    if args.now:
+        options["now"] = args.now
+    return _call("deadlines_sweep", **options)
+
+
 def cmd_recovery_init(args: argparse.Namespace) -> int:
     _setup()
     return _call("recovery_init", shares=args.shares, threshold=args.threshold)
@@ -256,6 +264,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--public-key", metavar="HEX", help="the checkpoint key you recorded")
     verify.set_defaults(handler=cmd_audit_verify)
+
+    deadlines = commands.add_parser("deadlines", help="case deadlines")
+    deadlines_commands = deadlines.add_subparsers(dest="deadlines_command", required=True)
+    sweep = deadlines_commands.add_parser("sweep", help="handle every deadline due now")
+    sweep.add_argument("--now", metavar="ISO-8601", help="sweep as if it were this instant")
+    sweep.set_defaults(handler=cmd_deadlines_sweep)
 
     recovery = commands.add_parser("recovery", help="the organisation's recovery key")
     recovery_commands = recovery.add_subparsers(dest="recovery_command", required=True)

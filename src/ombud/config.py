@@ -61,6 +61,7 @@ class Config:
     argon2_passes: int
     quick_exit_url: str = "https://www.wikipedia.org/"
     trusted_proxies: int = 0
+    base_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
@@ -254,6 +255,9 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         )
     passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
     trusted_proxies = _int(environ, "OMBUD_TRUSTED_PROXIES", 0, 0, 5)
+    base_url = (_read(environ, "OMBUD_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    if not re.match(r"^https?://[^\s/]+(:\d+)?(/\S*)?$", base_url):
+        raise ConfigError("OMBUD_BASE_URL", f"{base_url!r} is not an http(s) address")
     quick_exit = _read(environ, "OMBUD_QUICK_EXIT_URL") or "https://www.wikipedia.org/"
     if not re.match(r"^https?://[^\s/]+\.[^\s]+$", quick_exit):
         raise ConfigError(
@@ -281,6 +285,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         argon2_passes=passes,
         quick_exit_url=quick_exit,
         trusted_proxies=trusted_proxies,
+        base_url=base_url,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -25,6 +25,7 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 OMBUD_ORGANISATION_NAME = CONFIG.organisation_name
 OMBUD_QUICK_EXIT_URL = CONFIG.quick_exit_url
 OMBUD_TRUSTED_PROXIES = CONFIG.trusted_proxies
+OMBUD_BASE_URL = CONFIG.base_url
 OMBUD_COUNTRY = CONFIG.country
 OMBUD_AUDIT_CHECKPOINT_INTERVAL = CONFIG.audit_checkpoint_interval
 OMBUD_MAIL_CONFIGURED = CONFIG.mail_configured
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "ombud.audit",
     "ombud.cases",
     "ombud.intake",
+    "ombud.deadlines",
     "ombud.access",
     "ombud.operations",
     "django.contrib.admin",

@@ -43,6 +43,12 @@ class Channel(models.TextChoices):
 
 class State(models.TextChoices):
     RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    TRIAGED = "triaged", _("Triaged")
+    INVESTIGATING = "investigating", _("Being investigated")
+    REFERRED = "referred", _("Referred to an outside authority")
+    FINDINGS = "findings", _("Findings written")
+    CLOSED = "closed", _("Closed")
 
 
 class Case(models.Model):
@@ -61,6 +67,14 @@ class Case(models.Model):
     context = models.CharField(max_length=30, choices=Context.choices, default=Context.OTHER)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
     acknowledge_by = models.DateField(null=True, blank=True)
+    # Bumped by every transition: an edit made on an older page is refused, not lost.
+    version = models.PositiveIntegerField(default=1)
+    severity = models.CharField(max_length=10, blank=True)
+    outcome = models.CharField(max_length=30, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The last level missed a deadline too: flagged everywhere, outside channels shown.
+    at_top = models.BooleanField(default=False)
     # The ladder level that may read the case now, and where it started (routing).
     level = models.ForeignKey(
         "access.LadderLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -163,10 +177,22 @@ class TimelineEvent(models.Model):
         MESSAGE_FROM_REPORTER = "message_from_reporter", _("Message from you")
         INFORMATION_ADDED = "information_added", _("Information added by you")
         MESSAGE_TO_REPORTER = "message_to_reporter", _("Message from the case handlers")
+        ACKNOWLEDGED = "acknowledged", _("Your report was acknowledged")
+        TRIAGED = "triaged", _("Your report was assessed and a plan made")
+        INVESTIGATING = "investigating", _("An investigation started")
+        REFERRED = "referred", _("The case was referred to an outside authority")
+        FINDINGS = "findings", _("Findings were written")
+        CLOSED = "closed", _("The case was closed")
+        REOPENED = "reopened", _("The case was reopened")
+        ESCALATED = "escalated", _("Escalated because a deadline was missed")
+        TOP_REACHED = "top_reached", _("The last level missed a deadline")
+        EXTENDED = "extended", _("A deadline was extended")
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="timeline")
     kind = models.CharField(max_length=40, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
+    # For an escalation, the deadline that was missed (its label, not case content).
+    detail = models.CharField(max_length=120, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -175,6 +201,8 @@ class TimelineEvent(models.Model):
         Kind.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
         Kind.INFORMATION_ADDED: _("Information added by the reporter"),
         Kind.MESSAGE_TO_REPORTER: _("Message to the reporter"),
+        Kind.ACKNOWLEDGED: _("Acknowledged"),
+        Kind.TRIAGED: _("Triaged"),
     }
 
     def __str__(self) -> str:

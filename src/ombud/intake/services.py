@@ -25,6 +25,7 @@ from ombud.cases.models import Attachment, Case, Message, Party, TimelineEvent
 from ombud.cases.records import record_seal, record_seal_json
 from ombud.cases.services import case_create
 from ombud.crypto import receipts
+from ombud.deadlines.services import deadlines_on_event
 from ombud.directory.models import Person, User
 from ombud.intake.attachments import Accepted
 from ombud.intake.report import ACKNOWLEDGE_DAYS, Report
@@ -123,6 +124,8 @@ def report_submit(
             # Only to find her managers now; her id is not stored in clear.
             reporter = Person.objects.filter(employee_id=report.identity.employee_id).first()
         case_route(actor=actor, case=case, case_key=case_key, reporter=reporter)
+        deadlines_on_event(case=case, event="received", at=case.created_at)
+        acknowledge_by = case.acknowledge_by or acknowledge_by
         for accepted in files:
             attachment_store(case=case, case_key=case_key, accepted=accepted)
         TimelineEvent.objects.create(case=case, kind=TimelineEvent.Kind.RECEIVED)
@@ -208,6 +211,7 @@ def message_to_reporter(*, actor: User, case: Case, case_key: bytes, body: str) 
         TimelineEvent.objects.create(
             case=case, kind=TimelineEvent.Kind.MESSAGE_TO_REPORTER, at=message.created_at
         )
+        deadlines_on_event(case=case, event="update", at=message.created_at)
         audit_record(
             actor=actor, action="cases.message.to_reporter", obj=case, details={"case": case.ref}
         )

@@ -21,3 +21,25 @@ class WorkerHeartbeat(models.Model):
 
     def is_alive(self, now: dt.datetime) -> bool:
         return now - self.beat_at <= HEARTBEAT_STALE_AFTER
+
+
+class OutboxMessage(models.Model):
+    """An e-mail to send, written in the same transaction as what caused it and sent
+    by the worker, with retries and back-off: a crash or a mail server that refuses
+    for a while loses nothing. Bodies never hold case content."""
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"mail to {self.to}: {self.subject}"

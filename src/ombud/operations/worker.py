@@ -22,8 +22,10 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as QueueWorker
 
 from ombud.audit.services import audit_checkpoint_daily
+from ombud.deadlines.services import deadlines_sweep
 from ombud.intake.drafts import drafts_expired_clear
 from ombud.operations.models import WorkerHeartbeat
+from ombud.operations.outbox import outbox_send
 
 logger = logging.getLogger("ombud.worker")
 
@@ -38,6 +40,8 @@ PERIODIC: list[Callable[[], object]] = [
     audit_checkpoint_daily,
     sessions_expired_clear,
     drafts_expired_clear,
+    deadlines_sweep,  # every tick (5 s): due deadlines only, through their index
+    outbox_send,
 ]
 
 

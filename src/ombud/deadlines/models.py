@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ombud.cases.models import Case, Category
+
+
+class DeadlinePolicy(models.Model):
+    """A named set of deadline rules (`eu-directive`, `strict`…), editable by the
+    administrators. Each rule: name, label, met_by, from, window, and optionally
+    statutory, only_categories, except_categories, recurring."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    rules = models.TextField(help_text=_("JSON: the list of deadline rules"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule_list(self) -> list[dict[str, Any]]:
+        return list(json.loads(self.rules))
+
+
+class DeadlinePolicyUse(models.Model):
+    """Which policy applies: one for the organisation (category empty) and any
+    number for particular categories."""
+
+    category = models.CharField(max_length=30, blank=True, unique=True, choices=Category.choices)
+    policy = models.ForeignKey(DeadlinePolicy, on_delete=models.PROTECT, related_name="uses")
+
+    def __str__(self) -> str:
+        return f"{self.category or 'default'}: {self.policy}"
+
+
+class Deadline(models.Model):
+    """One deadline of one case. The sweep looks only at open ones that are due,
+    through the index on (state, due_at): its cost follows the due deadlines, not
+    the number of cases."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        MET = "met", _("met")
+        MISSED = "missed", _("missed")
+        CANCELLED = "cancelled", _("no longer needed")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deadlines")
+    name = models.CharField(max_length=40)
+    label = models.CharField(max_length=120)
+    due_at = models.DateTimeField()
+    statutory = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    met_at = models.DateTimeField(null=True, blank=True)
+    missed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["state", "due_at"], name="deadline_due")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.name} {self.due_at:%Y-%m-%d}"
+
+
+class OutsideChannel(models.Model):
+    """Where a reporter can go outside the organisation (police, labour inspection,
+    equality body, regulator): shown to her when her case reaches the top of the
+    ladder and still misses a deadline."""
+
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    contact = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

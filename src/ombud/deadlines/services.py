@@ -1,0 +1,239 @@
+"""Deadlines: opened and met as the case moves, missed by the sweep, which moves
+the case up the ladder by itself, tells the levels, and tells the reporter.
+
+What the sweep writes into a case is no content at all: a timeline event whose
+kind and deadline label are in clear (docs/stored-in-clear.md), and e-mails that
+name the case reference only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ombud.access.models import CaseKeyGrant, LadderLevel
+from ombud.access.routing import ladder
+from ombud.audit.services import audit_record
+from ombud.cases.models import Case, State, TimelineEvent
+from ombud.deadlines.calendar import window_end
+from ombud.deadlines.models import Deadline, DeadlinePolicy, DeadlinePolicyUse
+from ombud.directory import roles
+from ombud.directory.models import User
+from ombud.directory.selectors import users_with_role
+from ombud.operations.outbox import outbox_put
+
+SWEEPER = "system:deadlines"
+ORDER = [
+    State.RECEIVED,
+    State.ACKNOWLEDGED,
+    State.TRIAGED,
+    State.INVESTIGATING,
+    State.FINDINGS,
+    State.CLOSED,
+]
+
+
+def _rank(state: str) -> int:
+    return ORDER.index(State.INVESTIGATING if state == State.REFERRED else state)  # type: ignore[arg-type]
+
+
+def policy_for(case: Case) -> DeadlinePolicy | None:
+    use = (
+        DeadlinePolicyUse.objects.filter(category=case.category).select_related("policy").first()
+        or DeadlinePolicyUse.objects.filter(category="").select_related("policy").first()
+    )
+    return use.policy if use else None
+
+
+def _rules(case: Case) -> list[dict[str, Any]]:
+    policy = policy_for(case)
+    if policy is None:
+        return []
+    return [
+        rule
+        for rule in policy.rule_list()
+        if (not rule.get("only_categories") or case.category in rule["only_categories"])
+        and case.category not in rule.get("except_categories", [])
+    ]
+
+
+def _end(start: dt.datetime, window: dict[str, int]) -> dt.datetime:
+    return window_end(start, window, country=settings.OMBUD_COUNTRY, tz=settings.TIME_ZONE)
+
+
+def _open(case: Case, rule: dict[str, Any], start: dt.datetime) -> Deadline:
+    return Deadline.objects.create(
+        case=case,
+        name=rule["name"],
+        label=rule.get("label", rule["name"]),
+        due_at=_end(start, rule["window"]),
+        statutory=bool(rule.get("statutory")),
+        created_at=start,
+    )
+
+
+def _met(rule: dict[str, Any], event: str) -> bool:
+    wanted = rule["met_by"]
+    if wanted == "update":
+        return event == "update"
+    if event not in ORDER and event != State.REFERRED:
+        return False
+    return wanted in ORDER and _rank(event) >= _rank(wanted)
+
+
+def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
+    """The case was received, changed state, or gave the reporter news (``update``)."""
+    rules = _rules(case)
+    by_name = {rule["name"]: rule for rule in rules}
+    if event == State.CLOSED:
+        Deadline.objects.filter(case=case, state=Deadline.State.OPEN).update(
+            state=Deadline.State.CANCELLED
+        )
+    for deadline in Deadline.objects.filter(case=case, state=Deadline.State.OPEN):
+        rule = by_name.get(deadline.name)
+        if rule is not None and _met(rule, event):
+            deadline.state = Deadline.State.MET
+            deadline.met_at = at
+            deadline.save(update_fields=["state", "met_at"])
+            if rule.get("recurring") and case.state != State.CLOSED:
+                _open(case, rule, at)
+    if event == State.CLOSED:
+        return
+    for rule in rules:
+        if rule["from"] == event:
+            _open(case, rule, at)
+        elif rule["from"] == "acknowledgement_or_its_deadline":
+            if event == State.RECEIVED:
+                acknowledge = next((r for r in rules if r["name"] == "acknowledge"), None)
+                start = _end(at, acknowledge["window"]) if acknowledge else at
+                _open(case, rule, start)
+            elif event == State.ACKNOWLEDGED:
+                due = _end(at, rule["window"])
+                Deadline.objects.filter(
+                    case=case, name=rule["name"], state=Deadline.State.OPEN, due_at__gt=due
+                ).update(due_at=due)
+    if event == State.RECEIVED:
+        first = Deadline.objects.filter(case=case, name="acknowledge").first()
+        if first is not None:
+            local = timezone.localtime(first.due_at)
+            Case.objects.filter(pk=case.pk).update(acknowledge_by=local.date())
+            case.acknowledge_by = local.date()
+
+
+# The sweep ------------------------------------------------------------------------
+
+
+def deadlines_sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Handle every deadline due by ``now``: each is claimed by a guarded update, so
+    two sweeps at once escalate once. Returns how many were missed."""
+    now = now or timezone.now()
+    due = list(
+        Deadline.objects.filter(state=Deadline.State.OPEN, due_at__lte=now)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    missed = 0
+    for pk in due:
+        with transaction.atomic():
+            claimed = Deadline.objects.filter(pk=pk, state=Deadline.State.OPEN).update(
+                state=Deadline.State.MISSED, missed_at=now
+            )
+            if not claimed:
+                continue  # another sweep took it
+            deadline = Deadline.objects.select_related("case").get(pk=pk)
+            _escalate(deadline, now)
+            missed += 1
+    return missed
+
+
+def _holders_at(case: Case, level: LadderLevel) -> list[User]:
+    members = users_with_role(level.role.code)
+    holding = set(
+        CaseKeyGrant.objects.filter(case=case, user__in=members).values_list("user_id", flat=True)
+    )
+    return [user for user in members if user.pk in holding]
+
+
+def _mail(users: list[User], subject: str, body: str) -> None:
+    for user in users:
+        address = user.email or (user.person.email if user.person_id else "")  # type: ignore[union-attr]
+        outbox_put(to=address, subject=subject, body=body)
+
+
+def _escalate(deadline: Deadline, now: dt.datetime) -> None:
+    case = Case.objects.select_for_update().select_related("level__role").get(pk=deadline.case_id)
+    label = deadline.label
+    old = case.level
+    above = [level for level in ladder() if old is None or level.position > old.position]
+    new = next((level for level in above if _holders_at(case, level)), None)
+    url = f"{settings.OMBUD_BASE_URL}/cases/"
+    old_members = _holders_at(case, old) if old else []
+    if new is not None:
+        case.level = new
+        case.version += 1
+        case.save(update_fields=["level", "version", "updated_at"])
+        TimelineEvent.objects.create(
+            case=case, kind=TimelineEvent.Kind.ESCALATED, at=now, detail=label
+        )
+        audit_record(
+            actor=SWEEPER,
+            action="deadlines.case.escalated",
+            obj=case,
+            details={
+                "case": case.ref,
+                "deadline": deadline.name,
+                "from": old.role.code if old else None,
+                "to": new.role.code,
+            },
+        )
+        _mail(
+            _holders_at(case, new),
+            _("Case %(ref)s was escalated to you") % {"ref": case.ref},
+            _(
+                "Case %(ref)s came to your level because its deadline “%(label)s” was "
+                "missed. Open it in Ombud: %(url)s"
+            )
+            % {"ref": case.ref, "label": label, "url": url},
+        )
+        _mail(
+            old_members,
+            _("Case %(ref)s was escalated") % {"ref": case.ref},
+            _(
+                "Case %(ref)s missed its deadline “%(label)s” and went to the next level. "
+                "Ombud: %(url)s"
+            )
+            % {"ref": case.ref, "label": label, "url": url},
+        )
+        if not deadline.statutory:
+            # The receiving level gets the stage's window again, from now.
+            rule = next((r for r in _rules(case) if r["name"] == deadline.name), None)
+            if rule is not None:
+                _open(case, rule, now)
+        return
+    if not case.at_top:
+        case.at_top = True
+        case.save(update_fields=["at_top", "updated_at"])
+        TimelineEvent.objects.create(
+            case=case, kind=TimelineEvent.Kind.TOP_REACHED, at=now, detail=label
+        )
+        audit_record(
+            actor=SWEEPER,
+            action="deadlines.case.top_reached",
+            obj=case,
+            details={"case": case.ref, "deadline": deadline.name},
+        )
+        heads = users_with_role(roles.HEAD_OF_ETHICS)
+        _mail(
+            list({user.pk: user for user in [*old_members, *heads]}.values()),
+            _("Case %(ref)s missed a deadline at the top of the ladder") % {"ref": case.ref},
+            _(
+                "Case %(ref)s missed its deadline “%(label)s” and has no level above it. "
+                "The reporter is now shown where she can go outside. Ombud: %(url)s"
+            )
+            % {"ref": case.ref, "label": label, "url": url},
+        )

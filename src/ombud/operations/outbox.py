@@ -1,0 +1,72 @@
+"""The e-mail outbox: notifications are rows written with their cause, and the
+worker sends them, retrying with back-off (1, 2, 4… minutes, at most an hour
+apart) until the mail server takes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import timezone
+
+from ombud.operations.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+def outbox_put(*, to: str, subject: str, body: str) -> OutboxMessage | None:
+    """Queue a message; call it inside the transaction of its cause."""
+    if not to:
+        return None
+    return OutboxMessage.objects.create(
+        to=to, subject=subject, body=body, next_attempt_at=timezone.now()
+    )
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Send what is due; returns how many went out."""
+    now = now or timezone.now()
+    due = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due:
+        return 0
+    sent = 0
+    connection = get_connection()
+    for pk in due:
+        # Claim it: push the next attempt forward first, so another worker skips it.
+        message = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).first()
+        if message is None:
+            continue
+        claimed = OutboxMessage.objects.filter(
+            pk=pk, sent_at__isnull=True, attempts=message.attempts
+        ).update(
+            attempts=message.attempts + 1, next_attempt_at=now + _backoff(message.attempts + 1)
+        )
+        if not claimed:
+            continue
+        try:
+            EmailMessage(
+                message.subject,
+                message.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [message.to],
+                connection=connection,
+            ).send()
+        except Exception as exc:  # the server refused or is away: try again later
+            OutboxMessage.objects.filter(pk=pk).update(last_error=str(exc)[:300])
+            logger.warning("mail to the outbox's message %s failed: %s", pk, type(exc).__name__)
+            connection = get_connection()
+            continue
+        OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+        sent += 1
+    return sent
