@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from ombud.directory import roles
 from ombud.directory.models import Person, User
@@ -259,3 +260,31 @@ def _rate_limits_forgotten():
     from django.core.cache import cache
 
     cache.clear()
+
+
+class Inbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives; with
+    ``refuse`` set it answers like a server that is away for a while."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse:
+            return "451 4.3.0 Mail server busy, try again later"
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.OMBUD_MAIL_CONFIGURED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield inbox
+    controller.stop()

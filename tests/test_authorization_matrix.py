@@ -112,6 +112,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/links/": _staff(READERS),
     "cases/<str:public_id>/assign/": _staff(READERS),
     "cases/<str:public_id>/parties/": _staff(READERS),
+    "cases/<str:public_id>/transition/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.db import transaction
 
 from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead
@@ -10,7 +9,6 @@ from ombud.audit.selectors import audit_verify
 from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
 from ombud.crypto import signing
 from ombud.operations.worker import BackgroundWorker
-from tests.conftest import free_port
 
 
 def test_every_change_of_the_cast_is_one_linked_entry_numbered_without_gaps(cast):
@@ -62,28 +60,6 @@ def test_a_checkpoint_from_another_key_does_not_verify(db):
     result = audit_verify(public_key="00" * 32)
     assert not result.ok
     assert "signed by another key" in (result.problem or "")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode()))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.OMBUD_MAIL_CONFIGURED = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield inbox
-    controller.stop()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

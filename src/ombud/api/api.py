@@ -184,7 +184,15 @@ def reporter_case(request: HttpRequest) -> dict[str, Any]:
         "received_at": case.created_at,
         "report": report,
         "attachments": [_attachment_out(view) for view in content.attachments],
-        "deadlines": [{"name": "acknowledge", "due": case.acknowledge_by, "met": None}],
+        "deadlines": [
+            {
+                "name": deadline.name,
+                "due": deadline.due_at,
+                "met": {"met": True, "missed": False}.get(deadline.state),
+            }
+            for deadline in case.deadlines.order_by("due_at")
+        ],
+        "at_top": case.at_top,
         "timeline": [
             {"at": event.at, "event": event.kind, "label": str(event.get_kind_display())}
             for event in content.timeline

@@ -147,7 +147,7 @@ class MessageOut(Schema):
 
 class DeadlineOut(Schema):
     name: str
-    due: datetime.date | None
+    due: datetime.datetime
     met: bool | None
 
 
@@ -164,6 +164,7 @@ class CaseOut(Schema):
     report: dict[str, object]
     attachments: list[AttachmentOut]
     deadlines: list[DeadlineOut]
+    at_top: bool
     timeline: list[TimelineOut]
     messages: list[MessageOut]
 

@@ -26,6 +26,7 @@ from ombud.access.selectors import (
     cases_for_user,
     cases_held_above,
     has_confirmed,
+    reading_permission,
 )
 from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.access.session import session_private_key
@@ -39,9 +40,11 @@ from ombud.access.standing import (
     level_members,
 )
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case, CaseLink, Party
+from ombud.cases.models import Case, CaseLink, Category, Party
 from ombud.cases.selectors import attachment_file, case_content, case_notes, case_report
 from ombud.cases.services import case_link, case_note_add
+from ombud.cases.workflow import OUTCOMES, SEVERITIES, case_transition, transitions_for
+from ombud.deadlines.models import Deadline
 from ombud.directory import roles
 from ombud.directory.models import Person, User
 from ombud.directory.selectors import user_has_role
@@ -116,7 +119,12 @@ def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | Http
 
 
 def _case_page(
-    request: HttpRequest, case: Case, case_key: bytes, reply: forms.Form, status: int = 200
+    request: HttpRequest,
+    case: Case,
+    case_key: bytes,
+    reply: forms.Form,
+    status: int = 200,
+    transition_errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
     content = case_content(case, case_key)
     # A report through the API may name someone by employee id alone: staff see the name.
@@ -144,6 +152,15 @@ def _case_page(
             "level_members": level_members(case),
             "investigators": investigator_candidates(case),
             "parties": Party.objects.filter(case=case).select_related("person"),
+            "transitions": transitions_for(
+                case, reading_permission(user=_user(request), case=case)
+            ),
+            "transition_errors": transition_errors or {},
+            "typed": request.POST if transition_errors else {},
+            "severities": SEVERITIES,
+            "outcomes": OUTCOMES,
+            "categories": Category.choices,
+            "deadlines": Deadline.objects.filter(case=case).order_by("due_at"),
         },
         status=status,
     )
@@ -258,6 +275,41 @@ def case_link_view(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("Link only to another case you may read, by its reference."))
     else:
         case_link(actor=user, case=case, other=other, kind=kind)
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
+    user = _user(request)
+    try:
+        version = int(request.POST.get("version", "0"))
+    except ValueError:
+        version = 0
+    try:
+        case_transition(
+            actor=user,
+            case=case,
+            name=request.POST.get("name", ""),
+            version=version,
+            permission=reading_permission(user=user, case=case),
+            case_key=case_key,
+            message=request.POST.get("message", ""),
+            severity=request.POST.get("severity", ""),
+            category=request.POST.get("category", ""),
+            plan=request.POST.get("plan", ""),
+            outcome=request.POST.get("outcome", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
+        case.refresh_from_db()
+        return _case_page(request, case, case_key, ReplyForm(), 400, transition_errors=errors)
+    messages.success(request, _("Done. The reporter sees it on her page."))
     return redirect("cases:detail", public_id=case.public_id)
 
 

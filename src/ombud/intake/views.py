@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ombud.deadlines.models import OutsideChannel
 from ombud.directory.models import Person
 from ombud.intake import drafts
 from ombud.intake.attachments import Accepted, AttachmentRefused, accept
@@ -375,6 +376,8 @@ def status(request: HttpRequest) -> HttpResponse:
                 "case": access.case,
                 "content": case_content(access.case, access.case_key),
                 "message_form": MessageForm(),
+                "deadlines": access.case.deadlines.order_by("due_at"),
+                "outside_channels": OutsideChannel.objects.all(),
                 "files_max": FILES_MAX,
                 "file_mb_max": _megabytes(FILE_BYTES_MAX),
             },
@@ -405,6 +408,8 @@ def status(request: HttpRequest) -> HttpResponse:
                             "case": found.case,
                             "content": case_content(found.case, found.case_key),
                             "message_form": MessageForm(initial={"body": unsent}),
+                            "deadlines": found.case.deadlines.order_by("due_at"),
+                            "outside_channels": OutsideChannel.objects.all(),
                             "files_max": FILES_MAX,
                             "file_mb_max": _megabytes(FILE_BYTES_MAX),
                         },
@@ -463,6 +468,8 @@ def status_message(request: HttpRequest) -> HttpResponse:
             "case": access.case,
             "content": case_content(access.case, access.case_key),
             "message_form": form,
+            "deadlines": access.case.deadlines.order_by("due_at"),
+            "outside_channels": OutsideChannel.objects.all(),
             "file_errors": file_errors,
             "files_max": FILES_MAX,
             "file_mb_max": _megabytes(FILE_BYTES_MAX),

@@ -1,0 +1,205 @@
+"""Deadlines that escalate by themselves: the story of a report nobody acknowledges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+
+from ombud.audit.models import AuditEntry
+from ombud.cases.models import Case
+from ombud.deadlines.models import Deadline, OutsideChannel
+from ombud.deadlines.services import deadlines_sweep
+from ombud.directory import roles
+from ombud.operations.models import OutboxMessage
+from ombud.operations.outbox import outbox_send
+from tests.access.reports import against
+from tests.intake.test_api import receipt_header
+
+UTC = dt.UTC
+T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday in Ireland
+
+
+def sweep(at: dt.datetime) -> str:
+    out = io.StringIO()
+    call_command("deadlines_sweep", now=at.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def recipients(smtp) -> set[str]:
+    return {address for rcpts, _message in smtp.messages for address in rcpts}
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_a_report_nobody_acknowledges_climbs_every_level_and_the_reporter_sees_it(
+    cast, story, smtp
+):
+    OutsideChannel.objects.create(
+        name="Harbourside Labour Inspectorate", contact="0800 555 0199", position=1
+    )
+    with time_machine.travel(T0, tick=False):
+        response = Client().post(
+            "/api/v1/reports",
+            __import__("json").dumps(
+                {
+                    "category": "bullying",
+                    "description": "My supervisor humiliates me in every shift briefing.",
+                    "occurred_period": "since September",
+                    "context": "office",
+                    "accused": [{"employee_id": "C004"}],
+                    "identity": {"mode": "anonymous"},
+                }
+            ),
+            content_type="application/json",
+        )
+    receipt = response.json()["receipt"]
+    case = Case.objects.get()
+    assert case.level.role.code == roles.HANDLER
+    acknowledge = Deadline.objects.get(case=case, name="acknowledge")
+    assert acknowledge.due_at == dt.datetime(2026, 11, 27, 10, 0, tzinfo=UTC)  # 2 business days
+
+    assert sweep(dt.datetime(2026, 11, 27, 9, 59, tzinfo=UTC)).startswith("0 deadline")
+    steps = [
+        (dt.datetime(2026, 11, 27, 10, 1, tzinfo=UTC), roles.HEAD_OF_ETHICS, story.head_of_ethics),
+        (dt.datetime(2026, 12, 1, 10, 2, tzinfo=UTC), roles.GENERAL_COUNSEL, None),
+        (dt.datetime(2026, 12, 3, 10, 3, tzinfo=UTC), roles.BOARD_COMMITTEE, story.board[0]),
+    ]
+    for when, level, someone in steps:
+        sent_before = len(smtp.messages)
+        assert sweep(when).startswith("1 deadline")
+        case.refresh_from_db()
+        if level == roles.GENERAL_COUNSEL:
+            # Celeste, the general counsel, manages the accused's manager: conflicted,
+            # she holds no key, so her level is skipped straight to the board.
+            assert case.level.role.code == roles.BOARD_COMMITTEE
+            break
+        assert case.level.role.code == level
+        assert len(smtp.messages) > sent_before
+        assert someone.person.email in recipients(smtp)
+    # The board misses it too: the top of the ladder.
+    with time_machine.travel(dt.datetime(2026, 12, 8, 11, 0, tzinfo=UTC), tick=False):
+        assert sweep(dt.datetime(2026, 12, 8, 11, 0, tzinfo=UTC)).startswith("1 deadline")
+    case.refresh_from_db()
+    assert case.at_top
+    assert AuditEntry.objects.filter(action="deadlines.case.escalated").count() == 2
+    assert AuditEntry.objects.filter(action="deadlines.case.top_reached").count() == 1
+
+    reporter = Client()
+    reporter.post("/report/status/", {"receipt": receipt})
+    page = reporter.get("/report/status/").content.decode()
+    assert page.count("because “Acknowledge the report” was missed") == 2
+    assert "was missed at the top of the organisation" in page
+    assert "Harbourside Labour Inspectorate" in page and "0800 555 0199" in page
+    api = Client().get("/api/v1/reporter/case", **receipt_header(receipt)).json()
+    assert api["at_top"] is True
+    assert [d["met"] for d in api["deadlines"] if d["name"] == "acknowledge"][:3] == [False] * 3
+    # The e-mails name the case, never its content.
+    assert all("humiliates" not in message for _rcpts, message in smtp.messages)
+    assert all(case.ref in message for _rcpts, message in smtp.messages)
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_acknowledging_in_time_meets_the_deadline_and_nothing_escalates(cast, story):
+    from tests.access.test_vault import signed_in
+    from tests.intake.helpers import staff_open
+
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+        hana = signed_in(cast.handler)
+        staff_open(hana, case)
+        hana.post(
+            f"/cases/{case.public_id}/transition/",
+            {"name": "acknowledge", "version": case.version, "message": "We have your report."},
+        )
+    acknowledge = Deadline.objects.get(case=case, name="acknowledge")
+    assert acknowledge.state == "met"
+    assert Deadline.objects.filter(case=case, name="triage", state="open").exists()
+    assert deadlines_sweep(dt.datetime(2026, 11, 28, tzinfo=UTC)) == 0
+    case.refresh_from_db()
+    assert case.level.role.code == roles.HANDLER and case.state == "acknowledged"
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_a_deadline_missed_while_ombud_was_down_escalates_once_at_the_next_sweep(cast, story):
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+    # Down for three weeks: the next sweep handles it once, then gives the new level
+    # its own two business days from now.
+    later = dt.datetime(2026, 12, 16, 8, 0, tzinfo=UTC)
+    assert deadlines_sweep(later) == 1
+    case.refresh_from_db()
+    assert case.level.role.code == roles.HEAD_OF_ETHICS
+    renewed = Deadline.objects.get(case=case, name="acknowledge", state="open")
+    assert renewed.due_at == dt.datetime(2026, 12, 18, 8, 0, tzinfo=UTC)
+    assert deadlines_sweep(later) == 0  # idempotent
+
+
+SETUP = """
+from ombud.access.recovery import recovery_key_create
+from ombud.directory.services import role_grant, user_create
+from ombud.intake.report import Identity, Report
+from ombud.intake.services import report_submit
+recovery_key_create(actor="test", shares=3, threshold=2)
+for name, role in (("hana", "handler"), ("sunniva", "head-of-ethics")):
+    user = user_create(actor="test", username=name, password="correct horse battery")
+    role_grant(actor="test", user=user, role=role)
+for _ in range(20):
+    report_submit(actor="reporter", report=Report(
+        category="bullying", description="x", context="office", occurred_period="May",
+        identity=Identity()))
+print("ok")
+"""
+COUNT = "from ombud.audit.models import AuditEntry; " + (
+    "print(AuditEntry.objects.filter(action='deadlines.case.escalated').count())"
+)
+
+
+@pytest.mark.slow
+def test_two_sweeps_at_once_escalate_once(instance):
+    """Two real `ombud deadlines sweep` processes on the same database, at once."""
+    import subprocess
+
+    from tests.conftest import OMBUD
+
+    assert instance.python(SETUP) == "ok"
+    later = (dt.datetime.now(UTC) + dt.timedelta(days=10)).isoformat()
+    sweeps = [
+        subprocess.Popen(
+            [OMBUD, "deadlines", "sweep", "--now", later],
+            env=instance.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [sweep.communicate(timeout=120) for sweep in sweeps]
+    assert all(sweep.returncode == 0 for sweep in sweeps), outputs
+    handled = sorted(int(out.split()[0]) for out, _err in outputs)
+    # Each case's missed deadlines (acknowledge, at the intake team) are handled once
+    # in all, whichever process claimed them.
+    assert sum(handled) == 20
+    assert instance.python(COUNT) == "20"
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_mail_refused_for_an_hour_is_delivered_after(cast, story, smtp):
+    smtp.refuse = True
+    with time_machine.travel(T0, tick=False):
+        against("C004")
+    deadlines_sweep(dt.datetime(2026, 11, 27, 10, 1, tzinfo=UTC))
+    waiting = OutboxMessage.objects.count()
+    assert waiting >= 2  # the new level and the old one
+    start = dt.datetime(2026, 11, 27, 10, 2, tzinfo=UTC)
+    for minutes in (0, 1, 3, 7, 15, 31):
+        assert outbox_send(start + dt.timedelta(minutes=minutes)) == 0
+    failed = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert failed.count() == waiting and "451" in failed.first().last_error
+    smtp.refuse = False
+    assert outbox_send(start + dt.timedelta(minutes=63)) == waiting
+    assert len(smtp.messages) == waiting
+    assert outbox_send(start + dt.timedelta(hours=3)) == 0  # each is sent once
