@@ -81,6 +81,8 @@ def administrators(actor: str) -> str:
 CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "": public,
     "healthz": public,
+    "operations/outbox/": _staff({"administrator"}),
+    "cases/overview/": _staff({"higher level before escalation"}),
     "accounts/login/": public,
     "accounts/logout/": public,
     "accounts/password/": signed_in_only,

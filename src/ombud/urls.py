@@ -6,11 +6,12 @@ from ombud.access import views as access_views
 from ombud.access.views import FirstOrForgottenPasswordForm, OwnerPasswordReset, PasswordChange
 from ombud.api.api import api
 from ombud.directory.admin import admin_site
-from ombud.operations.views import healthz
+from ombud.operations.views import healthz, outbox
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("operations/outbox/", outbox, name="outbox"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

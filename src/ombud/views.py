@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from ombud.access.routing import ladder_role_codes
 from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
-from ombud.directory.roles import ADMINISTRATOR, AUDITOR, INVESTIGATOR, TRAINED_INVESTIGATOR
+from ombud.directory.roles import (
+    ADMINISTRATOR,
+    AUDITOR,
+    BOARD_COMMITTEE,
+    GENERAL_COUNSEL,
+    HEAD_OF_ETHICS,
+    INVESTIGATOR,
+    TRAINED_INVESTIGATOR,
+)
 from ombud.directory.selectors import user_roles
 
 
@@ -36,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             or TRAINED_INVESTIGATOR in codes,
             "on_ladder": bool(codes & ladder_role_codes()),
             "is_auditor": AUDITOR in codes,
+            "is_head": bool(codes & {HEAD_OF_ETHICS, GENERAL_COUNSEL, BOARD_COMMITTEE}),
             "key_unlocked": session_private_key(request) is not None,
         },
     )

@@ -203,3 +203,34 @@ def test_mail_refused_for_an_hour_is_delivered_after(cast, story, smtp):
     assert outbox_send(start + dt.timedelta(minutes=63)) == waiting
     assert len(smtp.messages) == waiting
     assert outbox_send(start + dt.timedelta(hours=3)) == 0  # each is sent once
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_the_inbox_puts_overdue_cases_first_and_heads_see_the_figures(cast, story):
+    from tests.access.test_vault import signed_in
+
+    with time_machine.travel(T0, tick=False):
+        first = against("C004")
+    with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
+        second = against("C004")
+    with time_machine.travel(dt.datetime(2026, 11, 27, 12, 0, tzinfo=UTC), tick=False):
+        inbox = signed_in(cast.handler).get("/cases/").content.decode()
+        assert inbox.index(first.ref) < inbox.index(second.ref)
+        assert inbox.count("Overdue") == 1  # the first is past its 2 business days
+        figures = signed_in(story.head_of_ethics).get("/cases/overview/").content.decode()
+        assert "Overdue now</dt><dd>1</dd>" in figures
+    assert signed_in(cast.handler).get("/cases/overview/").status_code == 404
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_administrators_see_mail_that_has_not_gone_out(cast, story, smtp):
+    smtp.refuse = True
+    with time_machine.travel(T0, tick=False):
+        against("C004")
+    deadlines_sweep(dt.datetime(2026, 11, 27, 10, 1, tzinfo=UTC))
+    outbox_send(dt.datetime(2026, 11, 27, 10, 2, tzinfo=UTC))
+    from tests.access.test_vault import signed_in
+
+    page = signed_in(cast.administrator).get("/operations/outbox/").content.decode()
+    assert "451" in page and "was escalated" in page
+    assert signed_in(cast.handler).get("/operations/outbox/").status_code == 404

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("oral/", views.oral_report, name="oral"),
     path("break-glass/", views.break_glass_log, name="break_glass_log"),
+    path("overview/", views.overview, name="overview"),
     path("<str:public_id>/", views.case_detail, name="detail"),
     path("<str:public_id>/messages/", views.case_reply, name="reply"),
     path("<str:public_id>/standing/", views.case_standing, name="standing"),

@@ -10,9 +10,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import F, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -40,14 +41,15 @@ from ombud.access.standing import (
     level_members,
 )
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case, CaseLink, Category, Party
+from ombud.cases.models import Case, CaseLink, Category, Party, State
 from ombud.cases.selectors import attachment_file, case_content, case_notes, case_report
 from ombud.cases.services import case_link, case_note_add
 from ombud.cases.workflow import OUTCOMES, SEVERITIES, case_transition, transitions_for
 from ombud.deadlines.models import Deadline
+from ombud.deadlines.selectors import deadline_figures
 from ombud.directory import roles
 from ombud.directory.models import Person, User
-from ombud.directory.selectors import user_has_role
+from ombud.directory.selectors import user_has_role, user_roles
 from ombud.intake.forms import (
     MessageForm,
     OralReportForm,
@@ -93,12 +95,19 @@ def _locked(request: HttpRequest, case: Case) -> HttpResponse:
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    cases = cases_for_user(user).order_by("acknowledge_by", "created_at")
+    open_deadlines = Q(deadlines__state=Deadline.State.OPEN)
+    cases = (
+        cases_for_user(user)
+        .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
+        .order_by(F("next_due").asc(nulls_last=True), "created_at")
+    )
     return render(
         request,
         "cases/inbox.html",
         {
             "cases": cases,
+            "now": timezone.now(),
+            "at_top": Case.objects.filter(at_top=True).exclude(state=State.CLOSED).count(),
             "held_above": cases_held_above(user).select_related("level__role"),
             "may_take_oral": user_has_role(user=user, role=roles.HANDLER),
             "sees_break_glass": user_has_role(user=user, role=roles.HEAD_OF_ETHICS),
@@ -232,6 +241,16 @@ def case_break_glass_view(request: HttpRequest, public_id: str) -> HttpResponse:
         {"case": case, "error": error, "justification": request.POST.get("justification", "")},
         status=400 if error else 200,
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def overview(request: HttpRequest) -> HttpResponse:
+    """For the heads (ethics, legal, board): how deadlines are kept, in numbers only."""
+    heads = {roles.HEAD_OF_ETHICS, roles.GENERAL_COUNSEL, roles.BOARD_COMMITTEE}
+    if not heads & user_roles(user=_user(request)):
+        raise Http404
+    return render(request, "cases/overview.html", {"figures": deadline_figures(timezone.now())})
 
 
 @login_required

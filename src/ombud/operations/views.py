@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ombud.operations.models import WorkerHeartbeat
 
@@ -28,3 +32,29 @@ def healthz(request: HttpRequest) -> JsonResponse:
         worker, ok = f"silent since {latest.beat_at.isoformat(timespec='seconds')}", False
     body = {"database": "ok", "worker": worker}
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@login_required
+@require_http_methods(["GET"])
+def outbox(request: HttpRequest) -> HttpResponse:
+    """For the administrators: mail that has not gone out yet, and why."""
+    from ombud.directory import roles
+    from ombud.directory.models import User
+    from ombud.directory.selectors import user_has_role
+    from ombud.operations.models import OutboxMessage
+
+    user = request.user
+    if not isinstance(user, User) or not user_has_role(user=user, role=roles.ADMINISTRATOR):
+        raise Http404
+    waiting = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("next_attempt_at")
+    return render(
+        request,
+        "operations/outbox.html",
+        {
+            "waiting": waiting[:200],
+            "failing": waiting.exclude(last_error="").count(),
+            "sent_today": OutboxMessage.objects.filter(
+                sent_at__gte=timezone.now() - dt.timedelta(days=1)
+            ).count(),
+        },
+    )

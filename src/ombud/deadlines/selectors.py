@@ -1,0 +1,41 @@
+"""Figures for the heads: how the organisation keeps its deadlines (no content)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+from ombud.cases.models import Case, State
+from ombud.deadlines.models import Deadline
+
+
+def _median_days(pairs: list[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
+    days = [(end - start).total_seconds() / 86400 for start, end in pairs if end and start]
+    return round(statistics.median(days), 1) if days else None
+
+
+def deadline_figures(now: dt.datetime) -> dict[str, Any]:
+    deadlines = Deadline.objects.exclude(state=Deadline.State.CANCELLED)
+    decided = deadlines.filter(state__in=[Deadline.State.MET, Deadline.State.MISSED])
+    met = decided.filter(state=Deadline.State.MET).count()
+    return {
+        "met": met,
+        "missed": decided.count() - met,
+        "met_share": round(100 * met / decided.count()) if decided.count() else None,
+        "overdue_now": deadlines.filter(state=Deadline.State.OPEN, due_at__lt=now).count(),
+        "open_cases": Case.objects.exclude(state=State.CLOSED).count(),
+        "at_top": Case.objects.filter(at_top=True).exclude(state=State.CLOSED).count(),
+        "median_days_to_acknowledge": _median_days(
+            list(
+                Case.objects.filter(acknowledged_at__isnull=False).values_list(
+                    "created_at", "acknowledged_at"
+                )
+            )
+        ),
+        "median_days_to_close": _median_days(
+            list(
+                Case.objects.filter(closed_at__isnull=False).values_list("created_at", "closed_at")
+            )
+        ),
+    }
