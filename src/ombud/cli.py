@@ -150,7 +150,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     sign_ins = demo_load()
     fingerprint, shares, threshold = demo_recovery_shares(settings.CONFIG.data_dir)
+    from ombud.deadlines.demo import demo_outside_channels
     from ombud.intake.demo import demo_reports
+
+    demo_outside_channels()
 
     reports = demo_reports(settings.CONFIG.data_dir)
     url = f"http://{args.host}:{args.port}/"

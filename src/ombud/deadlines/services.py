@@ -166,7 +166,11 @@ def _mail(users: list[User], subject: str, body: str) -> None:
 
 
 def _escalate(deadline: Deadline, now: dt.datetime) -> None:
-    case = Case.objects.select_for_update().select_related("level__role").get(pk=deadline.case_id)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("level__role")
+        .get(pk=deadline.case_id)
+    )
     label = deadline.label
     old = case.level
     above = [level for level in ladder() if old is None or level.position > old.position]
