@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from ombud.access.four_eyes import ladder_propose
 from ombud.cases.models import Attachment, Case
-from ombud.directory import roles
 from ombud.deadlines.models import OutsideChannel
+from ombud.directory import roles
 from ombud.intake.models import Guidance
 from tests.access.test_vault import signed_in
 from tests.conftest import account, make_person, make_staff
@@ -116,6 +116,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/assign/": _staff(READERS),
     "cases/<str:public_id>/parties/": _staff(READERS),
     "cases/<str:public_id>/transition/": _staff(READERS),
+    "cases/<str:public_id>/extend/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,

@@ -134,3 +134,31 @@ def test_only_the_current_level_closes_a_case(cast, story):
     assert refused.status_code == 400
     case.refresh_from_db()
     assert case.state == "investigating"
+
+
+def test_closing_later_needs_a_reason_the_reporter_reads(cast, story):
+    from ombud.deadlines.models import Deadline
+    from tests.intake.test_api import post, report
+
+    created = post("/api/v1/reports", report(accused=[{"employee_id": "C004"}]))
+    case = Case.objects.get()
+    hana = signed_in(cast.handler)
+    staff_open(hana, case)
+    close = Deadline.objects.get(case=case, name="close")
+    before = close.due_at
+    hana.post(f"/cases/{case.public_id}/extend/", {"deadline": "close", "days": "30", "reason": ""})
+    close.refresh_from_db()
+    assert close.due_at == before
+    hana.post(
+        f"/cases/{case.public_id}/extend/",
+        {"deadline": "close", "days": "30", "reason": "A key witness is abroad until March."},
+    )
+    close.refresh_from_db()
+    assert (close.due_at - before).days == 30
+    mine = Client().get("/api/v1/reporter/case", **receipt_header(created.json()["receipt"]))
+    assert "A key witness is abroad until March." in mine.content.decode()
+    refused = hana.post(
+        f"/cases/{case.public_id}/extend/", {"deadline": "acknowledge", "days": "5", "reason": "x"}
+    )
+    assert refused.status_code == 302
+    assert Deadline.objects.get(case=case, name="acknowledge").due_at < before

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<str:public_id>/assign/", views.case_assign_view, name="assign"),
     path("<str:public_id>/parties/", views.case_party_view, name="party"),
     path("<str:public_id>/transition/", views.case_transition_view, name="transition"),
+    path("<str:public_id>/extend/", views.case_extend_view, name="extend"),
     path(
         "<str:public_id>/attachments/<uuid:attachment_id>/",
         views.case_attachment,

@@ -47,6 +47,7 @@ from ombud.cases.services import case_link, case_note_add
 from ombud.cases.workflow import OUTCOMES, SEVERITIES, case_transition, transitions_for
 from ombud.deadlines.models import Deadline
 from ombud.deadlines.selectors import deadline_figures
+from ombud.deadlines.services import deadline_extend
 from ombud.directory import roles
 from ombud.directory.models import Person, User
 from ombud.directory.selectors import user_has_role, user_roles
@@ -329,6 +330,35 @@ def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
         case.refresh_from_db()
         return _case_page(request, case, case_key, ReplyForm(), 400, transition_errors=errors)
     messages.success(request, _("Done. The reporter sees it on her page."))
+    return redirect("cases:detail", public_id=case.public_id)
+
+
+@login_required
+@require_POST
+def case_extend_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    opened = _readable(request, public_id)
+    if isinstance(opened, HttpResponse):
+        return opened
+    case, case_key = opened
+    user = _user(request)
+    try:
+        if reading_permission(user=user, case=case) != "level":
+            raise ValidationError(_("Only the case's current level may do this."))
+        try:
+            days = int(request.POST.get("days", ""))
+        except ValueError:
+            raise ValidationError(_("Extend by 1 to 90 days.")) from None
+        deadline_extend(
+            actor=user,
+            case=case,
+            case_key=case_key,
+            name=request.POST.get("deadline", ""),
+            days=days,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Extended. The reporter sees the new date and why."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     return redirect("cases:detail", public_id=case.public_id)
 
 

@@ -241,3 +241,43 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
             )
             % {"ref": case.ref, "label": label, "url": url},
         )
+
+
+@transaction.atomic
+def deadline_extend(
+    *, actor: User, case: Case, case_key: bytes, name: str, days: int, reason: str
+) -> Deadline:
+    """Give an extendable internal deadline more time, with a reason the reporter reads."""
+    from django.core.exceptions import ValidationError
+
+    from ombud.intake.services import message_to_reporter
+
+    rule = next((r for r in _rules(case) if r["name"] == name), None)
+    deadline = Deadline.objects.filter(case=case, name=name, state=Deadline.State.OPEN).first()
+    if rule is None or deadline is None or not rule.get("extendable") or deadline.statutory:
+        raise ValidationError(_("This deadline cannot be extended."))
+    if not 1 <= days <= 90:
+        raise ValidationError(_("Extend by 1 to 90 days."))
+    if not reason.strip():
+        raise ValidationError(_("Give the reason: the reporter reads it."))
+    deadline.due_at += dt.timedelta(days=days)
+    deadline.save(update_fields=["due_at"])
+    TimelineEvent.objects.create(case=case, kind=TimelineEvent.Kind.EXTENDED, detail=deadline.label)
+    message_to_reporter(
+        actor=actor,
+        case=case,
+        case_key=case_key,
+        body=_("“%(label)s” now runs until %(date)s. Why: %(reason)s")
+        % {
+            "label": deadline.label,
+            "date": timezone.localtime(deadline.due_at).date().isoformat(),
+            "reason": reason.strip(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="deadlines.deadline.extended",
+        obj=case,
+        details={"case": case.ref, "deadline": name, "days": days},
+    )
+    return deadline
