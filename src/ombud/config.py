@@ -62,6 +62,7 @@ class Config:
     quick_exit_url: str = "https://www.wikipedia.org/"
     trusted_proxies: int = 0
     base_url: str = "http://127.0.0.1:8000"
+    notify_key_file: Path = Path("notify.key")
 
     @property
     def production(self) -> bool:
@@ -255,6 +256,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         )
     passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
     trusted_proxies = _int(environ, "OMBUD_TRUSTED_PROXIES", 0, 0, 5)
+    notify_path = environ.get("OMBUD_NOTIFY_KEY_FILE")
+    notify_key_file = Path(notify_path) if notify_path else data_dir / "notify.key"
     base_url = (_read(environ, "OMBUD_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
     if not re.match(r"^https?://[^\s/]+(:\d+)?(/\S*)?$", base_url):
         raise ConfigError("OMBUD_BASE_URL", f"{base_url!r} is not an http(s) address")
@@ -286,6 +289,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         quick_exit_url=quick_exit,
         trusted_proxies=trusted_proxies,
         base_url=base_url,
+        notify_key_file=notify_key_file,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)
@@ -313,6 +317,11 @@ def _hex_secret(path: Path, variable: str, *, exact: bool) -> bytes:
 def audit_signing_seed(config: Config) -> bytes:
     """The 32-byte seed of the server's Ed25519 audit key."""
     return _hex_secret(config.audit_signing_key_file, "OMBUD_AUDIT_SIGNING_KEY_PATH", exact=True)
+
+
+def notify_private_key(config: Config) -> bytes:
+    """The X25519 key that opens reporters' sealed e-mail addresses: for the worker."""
+    return _hex_secret(config.notify_key_file, "OMBUD_NOTIFY_KEY_FILE", exact=True)
 
 
 def pepper(config: Config) -> bytes:

@@ -234,3 +234,44 @@ def test_administrators_see_mail_that_has_not_gone_out(cast, story, smtp):
     page = signed_in(cast.administrator).get("/operations/outbox/").content.decode()
     assert "451" in page and "was escalated" in page
     assert signed_in(cast.handler).get("/operations/outbox/").status_code == 404
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_a_named_reporter_who_opted_in_is_told_there_is_news_and_nothing_more(
+    cast, story, smtp
+):
+    from tests.access.test_vault import signed_in
+    from tests.intake.helpers import staff_open
+    from tests.intake.test_api import post, report
+
+    address = "rhea.private@mail.example"
+    post(
+        "/api/v1/reports",
+        report(
+            accused=[{"employee_id": "C004"}],
+            identity={"mode": "named", "name": "Rhea Solberg", "email": address},
+            contact_ok=True,
+        ),
+    )
+    case = Case.objects.get()
+    assert address.encode() not in bytes(case.reporter_contact)
+    hana = signed_in(cast.handler)
+    staff_open(hana, case)
+    hana.post(f"/cases/{case.public_id}/messages/", {"body": "Could we meet on Thursday?"})
+    hana.post(f"/cases/{case.public_id}/messages/", {"body": "Or Friday?"})
+    waiting = OutboxMessage.objects.get(key=f"reporter-news:{case.pk}")  # one, not two
+    assert waiting.to == "" and address.encode() not in bytes(waiting.sealed_to)
+    outbox_send()
+    delivered = [(rcpts, message) for rcpts, message in smtp.messages if address in rcpts]
+    assert len(delivered) == 1
+    assert "There is news about the report you made" in delivered[0][1]
+    assert "Thursday" not in delivered[0][1] and case.ref not in delivered[0][1]
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_an_anonymous_reporter_gets_no_mail_at_all(cast, story):
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+    assert case.reporter_contact is None
+    deadlines_sweep(dt.datetime(2026, 11, 27, 10, 1, tzinfo=UTC))
+    assert not OutboxMessage.objects.filter(key__startswith="reporter-news").exists()

@@ -75,6 +75,9 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # The last level missed a deadline too: flagged everywhere, outside channels shown.
     at_top = models.BooleanField(default=False)
+    # A named reporter who asked for e-mail: her address sealed to the notification
+    # key, whose private half only the worker reads (OMBUD_NOTIFY_KEY_FILE).
+    reporter_contact = models.BinaryField(null=True, blank=True)
     # The ladder level that may read the case now, and where it started (routing).
     level = models.ForeignKey(
         "access.LadderLevel", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, Category, State, TimelineEvent
 from ombud.directory.models import User
+from ombud.operations.notify import reporter_news
 
 LEVEL = "level"  # the current level's members
 READERS = "readers"  # the current level and assigned investigators
@@ -141,6 +142,7 @@ def case_transition(
     previous = case.state
     case.refresh_from_db()
     TimelineEvent.objects.create(case=case, kind=transition.event, at=now)
+    reporter_news(case)
     audit_record(
         actor=actor,
         action="cases.case.transitioned",

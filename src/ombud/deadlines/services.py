@@ -25,6 +25,7 @@ from ombud.deadlines.models import Deadline, DeadlinePolicy, DeadlinePolicyUse
 from ombud.directory import roles
 from ombud.directory.models import User
 from ombud.directory.selectors import users_with_role
+from ombud.operations.notify import reporter_news
 from ombud.operations.outbox import outbox_put
 
 SWEEPER = "system:deadlines"
@@ -184,6 +185,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
         TimelineEvent.objects.create(
             case=case, kind=TimelineEvent.Kind.ESCALATED, at=now, detail=label
         )
+        reporter_news(case)
         audit_record(
             actor=SWEEPER,
             action="deadlines.case.escalated",
@@ -225,6 +227,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
         TimelineEvent.objects.create(
             case=case, kind=TimelineEvent.Kind.TOP_REACHED, at=now, detail=label
         )
+        reporter_news(case)
         audit_record(
             actor=SWEEPER,
             action="deadlines.case.top_reached",

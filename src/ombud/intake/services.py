@@ -29,6 +29,7 @@ from ombud.deadlines.services import deadlines_on_event
 from ombud.directory.models import Person, User
 from ombud.intake.attachments import Accepted
 from ombud.intake.report import ACKNOWLEDGE_DAYS, Report
+from ombud.operations.notify import reporter_contact_seal, reporter_news
 
 REPORTER = "reporter"  # the audit log's actor for what a reporter does: no identity
 
@@ -123,6 +124,10 @@ def report_submit(
         if report.identity.mode != "anonymous" and report.identity.employee_id:
             # Only to find her managers now; her id is not stored in clear.
             reporter = Person.objects.filter(employee_id=report.identity.employee_id).first()
+        identity = report.identity
+        if identity.mode == "named" and report.contact_ok and identity.email:
+            case.reporter_contact = reporter_contact_seal(identity.email)
+            case.save(update_fields=["reporter_contact"])
         case_route(actor=actor, case=case, case_key=case_key, reporter=reporter)
         deadlines_on_event(case=case, event="received", at=case.created_at)
         acknowledge_by = case.acknowledge_by or acknowledge_by
@@ -212,6 +217,7 @@ def message_to_reporter(*, actor: User, case: Case, case_key: bytes, body: str) 
             case=case, kind=TimelineEvent.Kind.MESSAGE_TO_REPORTER, at=message.created_at
         )
         deadlines_on_event(case=case, event="update", at=message.created_at)
+        reporter_news(case)
         audit_record(
             actor=actor, action="cases.message.to_reporter", obj=case, details={"case": case.ref}
         )

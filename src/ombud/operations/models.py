@@ -28,7 +28,12 @@ class OutboxMessage(models.Model):
     by the worker, with retries and back-off: a crash or a mail server that refuses
     for a while loses nothing. Bodies never hold case content."""
 
-    to = models.EmailField()
+    to = models.EmailField(blank=True)
+    # Or the address sealed to the notification key (a reporter's), opened by the
+    # worker only when it sends.
+    sealed_to = models.BinaryField(null=True, blank=True)
+    # Messages with the same key wait once (one "there is news" per case at a time).
+    key = models.CharField(max_length=80, blank=True, db_index=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,13 +17,27 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=1)
 
 
-def outbox_put(*, to: str, subject: str, body: str) -> OutboxMessage | None:
+def outbox_put(
+    *, to: str, subject: str, body: str, sealed_to: bytes | None = None, key: str = ""
+) -> OutboxMessage | None:
     """Queue a message; call it inside the transaction of its cause."""
-    if not to:
+    if not to and not sealed_to:
         return None
     return OutboxMessage.objects.create(
-        to=to, subject=subject, body=body, next_attempt_at=timezone.now()
+        to=to,
+        sealed_to=sealed_to,
+        key=key,
+        subject=subject,
+        body=body,
+        next_attempt_at=timezone.now(),
     )
+
+
+def _unseal(sealed: bytes) -> str:
+    from ombud.crypto import boxes
+    from ombud.operations.notify import notify_private_key
+
+    return boxes.unseal(notify_private_key(), sealed).decode()
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -55,11 +69,12 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
         if not claimed:
             continue
         try:
+            address = message.to or _unseal(bytes(message.sealed_to or b""))
             EmailMessage(
                 message.subject,
                 message.body,
                 settings.DEFAULT_FROM_EMAIL,
-                [message.to],
+                [address],
                 connection=connection,
             ).send()
         except Exception as exc:  # the server refused or is away: try again later

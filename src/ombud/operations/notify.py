@@ -1,0 +1,58 @@
+"""Telling a named reporter who opted in that there is news, without holding her
+address in clear: it is sealed to the notification key. The web process reads
+only the public half (`<key file>.pub`); the worker, which sends, reads the
+private half. Put the private file only where the worker runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ombud import config
+from ombud.cases.models import Case
+from ombud.crypto import boxes
+from ombud.operations.models import OutboxMessage
+from ombud.operations.outbox import outbox_put
+
+
+def _public_path() -> Path:
+    key = settings.CONFIG.notify_key_file
+    return key.with_name(key.name + ".pub")
+
+
+def notify_public_key() -> bytes:
+    path = _public_path()
+    if not path.exists():
+        private = config.notify_private_key(settings.CONFIG)  # made on first use
+        path.write_text(boxes.public_of(private).hex() + "\n")
+    return bytes.fromhex(path.read_text().strip())
+
+
+def notify_private_key() -> bytes:
+    return config.notify_private_key(settings.CONFIG)
+
+
+def reporter_contact_seal(address: str) -> bytes:
+    return boxes.seal(notify_public_key(), address.encode())
+
+
+def reporter_news(case: Case) -> None:
+    """Queue one "there is news" e-mail for the case's reporter, if she asked for it."""
+    if case.reporter_contact is None:
+        return
+    key = f"reporter-news:{case.pk}"
+    if OutboxMessage.objects.filter(key=key, sent_at__isnull=True).exists():
+        return  # one is already waiting
+    outbox_put(
+        to="",
+        sealed_to=bytes(case.reporter_contact),
+        key=key,
+        subject=_("There is news about your report"),
+        body=_(
+            "There is news about the report you made. Read it with your receipt at "
+            "%(url)s/report/status/ . This message holds nothing else, on purpose."
+        )
+        % {"url": settings.OMBUD_BASE_URL},
+    )
