@@ -237,9 +237,7 @@ def test_administrators_see_mail_that_has_not_gone_out(cast, story, smtp):
 
 
 @pytest.mark.usefixtures("recovery_shares")
-def test_a_named_reporter_who_opted_in_is_told_there_is_news_and_nothing_more(
-    cast, story, smtp
-):
+def test_a_named_reporter_who_opted_in_is_told_there_is_news_and_nothing_more(cast, story, smtp):
     from tests.access.test_vault import signed_in
     from tests.intake.helpers import staff_open
     from tests.intake.test_api import post, report
