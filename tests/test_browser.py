@@ -178,11 +178,17 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.shot("case-confirm.png")
     handler.page.get_by_role("button", name="I have no conflict: open the case").click()
     assert handler.page.get_by_text("He was in the store again today.").is_visible()
+    handler.page.get_by_label("Acknowledgement, written to the reporter").fill(
+        "We have your report and are on it."
+    )
+    handler.page.get_by_role("button", name="Acknowledge, with a message to the reporter").click()
     handler.page.get_by_label("Message to the reporter").fill("Are you safe right now?")
     handler.page.get_by_role("button", name="Send to the reporter").click()
     handler.shot("case-page.png")
 
     page.reload()
     assert page.get_by_text("Are you safe right now?").is_visible()
+    assert page.get_by_text("Your report was acknowledged").is_visible()
+    assert page.get_by_text("We have your report and are on it.").is_visible()
     reporter.shot("report-status.png")
     assert reporter.csp_violations == [] and handler.csp_violations == []

@@ -376,7 +376,7 @@ def status(request: HttpRequest) -> HttpResponse:
                 "case": access.case,
                 "content": case_content(access.case, access.case_key),
                 "message_form": MessageForm(),
-                "deadlines": access.case.deadlines.order_by("due_at"),
+                "deadlines": _shown_deadlines(access.case),
                 "outside_channels": OutsideChannel.objects.all(),
                 "files_max": FILES_MAX,
                 "file_mb_max": _megabytes(FILE_BYTES_MAX),
@@ -408,7 +408,7 @@ def status(request: HttpRequest) -> HttpResponse:
                             "case": found.case,
                             "content": case_content(found.case, found.case_key),
                             "message_form": MessageForm(initial={"body": unsent}),
-                            "deadlines": found.case.deadlines.order_by("due_at"),
+                            "deadlines": _shown_deadlines(found.case),
                             "outside_channels": OutsideChannel.objects.all(),
                             "files_max": FILES_MAX,
                             "file_mb_max": _megabytes(FILE_BYTES_MAX),
@@ -468,7 +468,7 @@ def status_message(request: HttpRequest) -> HttpResponse:
             "case": access.case,
             "content": case_content(access.case, access.case_key),
             "message_form": form,
-            "deadlines": access.case.deadlines.order_by("due_at"),
+            "deadlines": _shown_deadlines(access.case),
             "outside_channels": OutsideChannel.objects.all(),
             "file_errors": file_errors,
             "files_max": FILES_MAX,
@@ -483,3 +483,9 @@ def status_leave(request: HttpRequest) -> HttpResponse:
     response = redirect("intake:landing")
     reporter_sign_out(request, response)
     return response
+
+
+def _shown_deadlines(case: Any) -> Any:
+    """Every deadline and whether it was met; the recurring "news" ones only while
+    open or when missed, so the list does not grow with every message."""
+    return case.deadlines.exclude(name="update", state="met").order_by("due_at")
