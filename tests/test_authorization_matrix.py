@@ -42,7 +42,6 @@ ACTORS = [
 ]
 ANONYMOUS = {"anonymous", "reporter of another case"}
 READERS = {"handler at the current level", "assigned investigator"}
-HOLDERS = READERS | {"higher level before escalation"}
 HANDLERS = {
     "handler at the current level",
     "handler not on the case",
@@ -110,7 +109,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/": _staff(READERS),
     "cases/<str:public_id>/messages/": _staff(READERS),
     "cases/<str:public_id>/standing/": _staff(READERS),
-    "cases/<str:public_id>/break-glass/": _staff(HOLDERS),
+    "cases/<str:public_id>/break-glass/": _staff({"higher level before escalation"}),
     "cases/<str:public_id>/notes/": _staff(READERS),
     "cases/<str:public_id>/links/": _staff(READERS),
     "cases/<str:public_id>/assign/": _staff(READERS),

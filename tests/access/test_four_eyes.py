@@ -143,3 +143,26 @@ def test_the_ladder_changes_only_with_a_second_member(cast, story):
 def test_people_who_are_not_on_the_ladder_see_no_rules_page(cast):
     assert signed_in(cast.auditor).get("/rules/").status_code == 404
     assert Client().get("/rules/").status_code == 302
+
+
+def test_nobody_approves_a_change_about_themselves(cast, story):
+    from ombud.directory.services import role_grant
+
+    assert (
+        role_grant(actor=cast.unrelated_handler, user=cast.handler, role="board-committee") is None
+    )
+    change = RuleChange.objects.get()
+    signed_in(cast.handler).post(f"/rules/{change.pk}/decide/", {"action": "approve"})
+    assert not user_has_role(user=cast.handler, role="board-committee")
+    signed_in(story.board[0]).post(f"/rules/{change.pk}/decide/", {"action": "approve"})
+    assert user_has_role(user=cast.handler, role="board-committee")
+
+
+def test_an_executive_flag_waits_for_approval_for_anyone_not_only_parties(cast, story):
+    from ombud.directory.services import person_save
+
+    ceo = Person.objects.get(employee_id="C001")
+    ceo.is_executive = False
+    person_save(actor=cast.administrator, person=ceo)
+    assert Person.objects.get(employee_id="C001").is_executive
+    assert RuleChange.objects.get().state == "pending"

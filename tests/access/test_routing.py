@@ -10,7 +10,7 @@ from ombud.access.models import CaseKeyGrant, CaseReader, Conflict, RoutingPolic
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case, CaseNote
 from ombud.directory import roles
-from ombud.directory.models import User
+from ombud.directory.models import Person, User
 from ombud.directory.services import person_save
 from tests.access.reports import against, against_client_by_rhea
 from tests.access.test_vault import signed_in
@@ -62,8 +62,7 @@ def test_a_grade_at_or_above_the_executive_grades_counts_as_executive(cast, stor
     policy = RoutingPolicy.objects.get()
     policy.executive_grades = "M1, E1"
     policy.save()
-    cast.team_lead.grade = "M1"
-    person_save(actor=ACTOR, person=cast.team_lead)
+    Person.objects.filter(pk=cast.team_lead.pk).update(grade="M1")  # as HR set it long ago
     assert against("C004").level.role.code == roles.BOARD_COMMITTEE
 
 
@@ -206,3 +205,19 @@ def test_a_handler_who_becomes_the_reporters_manager_loses_the_case_when_it_is_n
     staff_open(hana, case)  # a reader opens it: her managers are checked again
     assert not CaseKeyGrant.objects.filter(case=case, user=cast.unrelated_handler).exists()
     assert emil.get(f"/cases/{case.public_id}/").status_code == 404
+
+
+def test_a_level_the_case_has_left_cannot_break_the_glass(cast, story):
+    import datetime as dt
+
+    import time_machine
+
+    from ombud.deadlines.services import deadlines_sweep
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC), tick=False):
+        case = against("C004")
+    deadlines_sweep(dt.datetime(2026, 11, 30, tzinfo=dt.UTC))  # escalated to the head of ethics
+    hana = signed_in(cast.handler)
+    assert CaseKeyGrant.objects.filter(case=case, user=cast.handler).exists()
+    assert hana.get(f"/cases/{case.public_id}/").status_code == 404
+    assert hana.get(f"/cases/{case.public_id}/break-glass/").status_code == 404

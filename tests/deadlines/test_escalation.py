@@ -273,3 +273,45 @@ def test_an_anonymous_reporter_gets_no_mail_at_all(cast, story):
     assert case.reporter_contact is None
     deadlines_sweep(dt.datetime(2026, 11, 27, 10, 1, tzinfo=UTC))
     assert not OutboxMessage.objects.filter(key__startswith="reporter-news").exists()
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_under_the_eu_directive_feedback_is_due_three_months_after_acknowledging(cast, story):
+    from ombud.deadlines.models import DeadlinePolicy, DeadlinePolicyUse
+    from tests.access.test_vault import signed_in
+    from tests.intake.helpers import staff_open
+
+    DeadlinePolicyUse.objects.filter(category="").update(
+        policy=DeadlinePolicy.objects.get(slug="eu-directive")
+    )
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+    feedback = Deadline.objects.get(case=case, name="feedback")
+    assert feedback.statutory
+    assert feedback.due_at == dt.datetime(2027, 3, 2, 10, 0, tzinfo=UTC)  # 7 days + 3 months
+    with time_machine.travel(T0 + dt.timedelta(days=2), tick=False):
+        hana = signed_in(cast.handler)
+        staff_open(hana, case)
+        hana.post(
+            f"/cases/{case.public_id}/transition/",
+            {"name": "acknowledge", "version": case.version, "message": "Received."},
+        )
+    feedback.refresh_from_db()
+    assert feedback.state == "open"  # the acknowledgement is not the feedback
+    assert feedback.due_at == dt.datetime(2027, 2, 27, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("recovery_shares")
+def test_a_statutory_deadline_missed_is_not_restarted_by_the_escalation(cast, story):
+    from ombud.deadlines.models import DeadlinePolicy, DeadlinePolicyUse
+
+    DeadlinePolicyUse.objects.filter(category="").update(
+        policy=DeadlinePolicy.objects.get(slug="eu-directive")
+    )
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+    assert deadlines_sweep(dt.datetime(2026, 12, 3, tzinfo=UTC)) == 1
+    case.refresh_from_db()
+    assert case.level.role.code == roles.HEAD_OF_ETHICS
+    assert not Deadline.objects.filter(case=case, name="acknowledge", state="open").exists()
+    assert deadlines_sweep(dt.datetime(2026, 12, 20, tzinfo=UTC)) == 0

@@ -162,3 +162,20 @@ def test_closing_later_needs_a_reason_the_reporter_reads(cast, story):
     )
     assert refused.status_code == 302
     assert Deadline.objects.get(case=case, name="acknowledge").due_at < before
+
+
+def test_closing_meets_the_close_deadline_and_reopening_sets_new_ones(cast, story):
+    from ombud.deadlines.models import Deadline
+
+    case = against("C004")
+    hana = signed_in(cast.handler)
+    staff_open(hana, case)
+    move(hana, case, "acknowledge", message="Received.")
+    move(hana, case, "close", outcome="resolved", reason="Settled in a meeting with both.")
+    assert Deadline.objects.get(case=case, name="close").state == "met"
+    assert not Deadline.objects.filter(case=case, state="open").exists()
+    move(hana, case, "reopen", reason="It started again.")
+    case.refresh_from_db()
+    assert case.state == "acknowledged"
+    reopened = set(Deadline.objects.filter(case=case, state="open").values_list("name", flat=True))
+    assert reopened == {"triage", "update", "close"}

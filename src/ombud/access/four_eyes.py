@@ -75,10 +75,15 @@ def rule_change_propose(
 # Gates the directory's services call --------------------------------------------
 
 
+# Roles that read cases: administrators may hold none of them.
+READING_ROLES = {roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR}
+
+
 def check_role_separation(user: User, role: str) -> None:
-    """Administrators cannot hold ladder roles, nor ladder members the admin role."""
+    """Administrators cannot hold ladder roles (nor investigators' roles, which also
+    read cases), and ladder members cannot be administrators."""
     held = user_roles(user=user)
-    ladder = ladder_role_codes()
+    ladder = ladder_role_codes() | READING_ROLES
     if role in ladder and roles.ADMINISTRATOR in held:
         raise ValidationError(_("Administrators cannot hold a role on the ladder of escalation."))
     if role == roles.ADMINISTRATOR and held & ladder:
@@ -105,18 +110,21 @@ def role_gate(actor: User | str, user: User, role: str, grant: bool) -> bool:
     return True
 
 
-_HELD_FIELDS = ("is_executive", "manager_id")
+_HELD_FIELDS = ("is_executive", "grade", "manager_id")
 
 
 def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
     """Hold back changes to the executive flag or manager of someone named in a case:
     the fields are put back, and a proposal records the wanted values."""
-    if _applying.get() or not Party.objects.filter(person_id=person.pk).exists():
+    if _applying.get():
         return []
+    # Executive flags and grades decide where cases start: held for everyone, so the
+    # wait says nothing about who is named. Managers change often: held for parties.
+    is_party = Party.objects.filter(person_id=person.pk).exists()
     wanted = {
         field: getattr(person, field)
         for field in _HELD_FIELDS
-        if getattr(person, field) != getattr(stored, field)
+        if getattr(person, field) != getattr(stored, field) and (field != "manager_id" or is_party)
     }
     if not wanted:
         return []
@@ -127,11 +135,14 @@ def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
     payload: dict[str, Any] = {"employee_id": person.employee_id}
     if "is_executive" in wanted:
         payload["is_executive"] = wanted["is_executive"]
+    if "grade" in wanted:
+        payload["grade"] = wanted["grade"]
     if "manager_id" in wanted:
         payload["manager"] = manager.employee_id if manager else None
     rule_change_propose(
         actor=actor,
         kind=RuleChange.Kind.PERSON,
+        # The summary says what changes, not why it waits (that he is named in a case).
         summary=_("change %(name)s (%(id)s): %(fields)s")
         % {
             "name": person.name,
@@ -143,25 +154,32 @@ def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
     return sorted(wanted)
 
 
-def parties_snapshot() -> dict[int, tuple[bool, int | None]]:
+def parties_snapshot() -> dict[int, tuple[bool, str, int | None]]:
+    """Before an import: everyone's flag and grade are held, parties' managers too."""
     return {
-        pk: (executive, manager)
-        for pk, executive, manager in Person.objects.filter(case_parties__isnull=False)
-        .distinct()
-        .values_list("pk", "is_executive", "manager_id")
+        pk: (executive, grade, manager)
+        for pk, executive, grade, manager in Person.objects.values_list(
+            "pk", "is_executive", "grade", "manager_id"
+        )
     }
 
 
-def import_gate(actor: User | str, before: dict[int, tuple[bool, int | None]]) -> int:
+def import_gate(actor: User | str, before: dict[int, tuple[bool, str, int | None]]) -> int:
     """After an import wrote its rows: hold back what it changed for parties."""
     held = 0
-    for person in Person.objects.filter(pk__in=before):
-        stored = Person(pk=person.pk, is_executive=before[person.pk][0])
-        stored.manager_id = before[person.pk][1]
+    changed = [
+        pk
+        for pk, *now in Person.objects.values_list("pk", "is_executive", "grade", "manager_id")
+        if pk in before and tuple(now) != before[pk]
+    ]
+    for person in Person.objects.filter(pk__in=changed):
+        executive, grade, manager = before[person.pk]
+        stored = Person(pk=person.pk, is_executive=executive, grade=grade)
+        stored.manager_id = manager
         fields = person_gate(actor, person, stored)
         if fields:
             Person.objects.filter(pk=person.pk).update(
-                is_executive=person.is_executive, manager_id=person.manager_id
+                is_executive=person.is_executive, grade=person.grade, manager_id=person.manager_id
             )
             held += 1
     return held
@@ -172,7 +190,11 @@ def import_gate(actor: User | str, before: dict[int, tuple[bool, int | None]]) -
 
 def ladder_propose(*, actor: User | str, codes: list[str]) -> RuleChange:
     known = set(StaffRole.objects.values_list("code", flat=True))
-    forbidden = {roles.ADMINISTRATOR, roles.AUDITOR}
+    forbidden = {roles.ADMINISTRATOR, roles.AUDITOR} | set(
+        StaffRole.objects.filter(
+            assignments__user__role_assignments__role__code=roles.ADMINISTRATOR
+        ).values_list("code", flat=True)
+    )
     if not codes or len(set(codes)) != len(codes) or set(codes) - known or set(codes) & forbidden:
         raise ValidationError(
             _(
@@ -232,6 +254,14 @@ def _may_decide(actor: User, change: RuleChange, rejecting: bool = False) -> Non
         raise ValidationError(_("A second person must approve: not the one who proposed it."))
     if not is_ladder_member(actor):
         raise ValidationError(_("Only a member of the escalation ladder may decide this."))
+    if not rejecting:
+        payload = json.loads(change.payload)
+        about_self = payload.get("username") == actor.get_username() or (
+            actor.person_id is not None
+            and payload.get("employee_id") == getattr(actor.person, "employee_id", None)
+        )
+        if about_self:
+            raise ValidationError(_("Nobody approves a change about themselves."))
 
 
 def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
@@ -247,6 +277,8 @@ def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
         person = Person.objects.get(employee_id=payload["employee_id"])
         if "is_executive" in payload:
             person.is_executive = payload["is_executive"]
+        if "grade" in payload:
+            person.grade = payload["grade"]
         if "manager" in payload:
             person.manager = (
                 Person.objects.get(employee_id=payload["manager"]) if payload["manager"] else None

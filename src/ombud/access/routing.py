@@ -27,6 +27,7 @@ from ombud.access.models import (
     CategoryRule,
     Conflict,
     LadderLevel,
+    PendingGrant,
     RoutingPolicy,
     StaffKey,
 )
@@ -174,6 +175,7 @@ def conflicts_refresh(
         case_key_revoke(actor=actor, case=case, user=grant.user, reason="conflict of interest")
         revoked.append(grant.user)
     CaseReader.objects.filter(case=case, user__in=conflicted_user_ids(case)).delete()
+    PendingGrant.objects.filter(case=case, user__in=conflicted_user_ids(case)).delete()
     return revoked
 
 
@@ -199,7 +201,7 @@ def case_party_add(
             actor=actor,
             action="cases.party.linked",
             obj=case,
-            details={"case": case.ref, "role": role, "person": person.employee_id},
+            details={"case": case.ref, "role": role},  # who: in the encrypted case only
         )
     revoked = conflicts_refresh(actor=actor, case=case)
     start = start_level(case)

@@ -35,9 +35,20 @@ def cases_for_user(user: User) -> QuerySet[Case]:
     )
 
 
-def cases_held_above(user: User) -> QuerySet[Case]:
+def is_above(*, user: User, case: Case) -> bool:
+    """Whether ``user`` now holds a ladder role above the case's current level."""
+    from ombud.access.models import LadderLevel
+
+    floor = case.level.position if case.level_id else 0  # type: ignore[union-attr]
+    return LadderLevel.objects.filter(
+        position__gt=floor, role__code__in=user_roles(user=user)
+    ).exists()
+
+
+def cases_held_above(user: User) -> list[Case]:
     """Cases below ``user``'s level whose key they hold but may not use yet."""
-    return _holding(user).exclude(pk__in=cases_for_user(user).values("pk"))
+    held = _holding(user).exclude(pk__in=cases_for_user(user).values("pk"))
+    return [case for case in held.select_related("level__role") if is_above(user=user, case=case)]
 
 
 def case_get_for_user(*, user: User, public_id: str) -> Case:
@@ -55,7 +66,7 @@ def case_held_by(*, user: User, public_id: str) -> Case:
     """A case whose key ``user`` holds without conflict, readable now or not: for
     break-glass requests only. Http404 otherwise."""
     case = _holding(user).filter(public_id=public_id).first()
-    if case is None:
+    if case is None or not is_above(user=user, case=case):
         raise Http404
     return case
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from ombud import config
@@ -49,6 +49,10 @@ class NoRecoveryKey(Exception):
 
 class CaseKeyUnavailable(Exception):
     """This user holds no usable key to this case."""
+
+
+class ConflictedReader(Exception):
+    """Someone with a conflict of interest on a case is never given its key."""
 
 
 class PepperMismatch(Exception):
@@ -254,6 +258,10 @@ def case_key_grant(
     *, actor: User | str, case: Case, user: User, case_key: bytes
 ) -> CaseKeyGrant | PendingGrant:
     """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet."""
+    from ombud.access.models import Conflict
+
+    if Conflict.objects.filter(case=case, user=user).exists():
+        raise ConflictedReader(f"{user.get_username()} has a conflict on {case.ref}")
     # Locked, so a reset cannot replace the key pair between reading and sealing.
     staff_key = StaffKey.objects.select_for_update().filter(user=user).first()
     if staff_key is None:
@@ -374,9 +382,13 @@ def case_keys_new(case: Case) -> bytes:
 def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
     """Re-seal to their new owners the case keys ``holder`` holds and others are owed."""
     held = CaseKeyGrant.objects.filter(user=holder)
-    owed = PendingGrant.objects.filter(
-        case__in=held.values("case"), user__is_active=True, user__staff_key__isnull=False
-    ).select_related("case", "user")
+    owed = (
+        PendingGrant.objects.filter(
+            case__in=held.values("case"), user__is_active=True, user__staff_key__isnull=False
+        )
+        .exclude(user__case_conflicts__case=F("case"))
+        .select_related("case", "user")
+    )
     done = 0
     for pending in owed:
         try:

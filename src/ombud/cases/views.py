@@ -109,11 +109,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "now": timezone.now(),
             "at_top": Case.objects.filter(at_top=True).exclude(state=State.CLOSED).count(),
-            "held_above": cases_held_above(user).select_related("level__role"),
+            "held_above": cases_held_above(user),
             "may_take_oral": user_has_role(user=user, role=roles.HANDLER),
             "sees_break_glass": user_has_role(user=user, role=roles.HEAD_OF_ETHICS),
         },
     )
+
+
+def _reporter_chain_checked(user: User, case: Case, case_key: bytes) -> None:
+    """The reporter's own managers change with the directory, and only a reader can
+    see who she is: check them again whenever the case is opened (Http404 for a
+    reader who turns out to be one of them)."""
+    identity = case_report(case, case_key).identity
+    if identity.mode != "anonymous" and identity.employee_id:
+        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
+        if reporter is not None and user in conflicts_refresh(
+            actor=user, case=case, reporter=reporter
+        ):
+            raise Http404
 
 
 def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | HttpResponse:
@@ -125,6 +138,7 @@ def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | Http
     case_key = _case_key(request, case)
     if case_key is None:
         return _locked(request, case)
+    _reporter_chain_checked(_user(request), case, case_key)
     return case, case_key
 
 
@@ -187,15 +201,7 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     case_key = _case_key(request, case)
     if case_key is None:
         return _locked(request, case)
-    # The reporter's own managers change with the directory, and only a reader
-    # can see who she is: check them again whenever the case is opened.
-    identity = case_report(case, case_key).identity
-    if identity.mode != "anonymous" and identity.employee_id:
-        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
-        if reporter is not None and user in conflicts_refresh(
-            actor=user, case=case, reporter=reporter
-        ):
-            raise Http404
+    _reporter_chain_checked(user, case, case_key)
     audit_record(
         actor=user,
         action="cases.case.read",
@@ -370,6 +376,9 @@ def case_party_view(request: HttpRequest, public_id: str) -> HttpResponse:
     if isinstance(opened, HttpResponse):
         return opened
     case, case_key = opened
+    if reading_permission(user=_user(request), case=case) not in ("level", "investigator"):
+        messages.error(request, _("Only the case's current level and investigators do this."))
+        return redirect("cases:detail", public_id=case.public_id)
     wanted = request.POST.get("person", "").strip()
     person = Person.objects.filter(Q(employee_id=wanted) | Q(email__iexact=wanted)).first()
     role = request.POST.get("role", "")
@@ -395,6 +404,8 @@ def case_assign_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user(request)
     chosen = User.objects.filter(username=request.POST.get("user", "")).first()
     try:
+        if reading_permission(user=user, case=case) != "level":
+            raise ValidationError(_("Only the case's current level assigns it."))
         if chosen is None:
             raise ValidationError(_("Choose a person."))
         if request.POST.get("as") == "investigator":

@@ -72,7 +72,8 @@ def transitions_for(case: Case, permission: str) -> list[Transition]:
     return [
         t
         for t in TRANSITIONS
-        if case.state in t.source and (t.who == READERS or permission == "level")
+        if case.state in t.source
+        and (permission == "level" or (t.who == READERS and permission == "investigator"))
     ]
 
 
@@ -102,7 +103,7 @@ def case_transition(
             _("A case that is “%(state)s” cannot be moved that way.")
             % {"state": case.get_state_display()}
         )
-    if transition.who == LEVEL and permission != "level":
+    if permission != "level" and not (transition.who == READERS and permission == "investigator"):
         raise TransitionRefused(_("Only the case's current level may do this."))
     problems = {}
     if name == "acknowledge" and not message.strip():
@@ -150,7 +151,9 @@ def case_transition(
         details={"case": case.ref, "from": previous, "to": case.state, "transition": name},
     )
     if name == "acknowledge":
-        message_to_reporter(actor=actor, case=case, case_key=case_key, body=message)
+        message_to_reporter(
+            actor=actor, case=case, case_key=case_key, body=message, counts_as_news=False
+        )
     if name == "triage":
         case_note_add(actor=actor, case=case, case_key=case_key, body=_("Plan: ") + plan)
     if name in ("close", "reopen"):
@@ -158,5 +161,7 @@ def case_transition(
         message_to_reporter(
             actor=actor, case=case, case_key=case_key, body=f"{heading}\n\n{reason}".strip()
         )
-    deadlines_on_event(case=case, event=transition.target, at=now)
+    deadlines_on_event(
+        case=case, event="reopened" if name == "reopen" else transition.target, at=now
+    )
     return case

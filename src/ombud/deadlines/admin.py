@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django import forms
@@ -26,6 +27,14 @@ class PolicyForm(forms.ModelForm):
             for rule in rules
         ):
             raise ValidationError("a list of rules, each with name, met_by, from and window")
+        from ombud.deadlines.calendar import window_end
+
+        start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+        for rule in rules:
+            try:
+                window_end(start, rule["window"], country="IE", tz="UTC")
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise ValidationError(f"rule {rule['name']!r}: {exc}") from None
         return text
 
 

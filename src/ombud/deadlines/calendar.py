@@ -45,6 +45,10 @@ def add_months(start: dt.datetime, months: int, *, tz: str) -> dt.datetime:
 def window_end(start: dt.datetime, window: dict[str, int], *, country: str, tz: str) -> dt.datetime:
     """``start`` plus a policy window: {"business_days": 2}, {"days": 7},
     {"hours": 24} or {"months": 3}."""
+    if not window or any(not isinstance(v, int) or v < 1 for v in window.values()):
+        raise ValueError(f"a deadline window needs a positive length: {window!r}")
+    if set(window) - {"business_days", "months", "hours", "days"}:
+        raise ValueError(f"unknown unit in {window!r}")
     if "business_days" in window:
         return add_business_days(start, window["business_days"], country=country, tz=tz)
     if "months" in window:

@@ -9,6 +9,7 @@ name the case reference only.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from ombud.operations.notify import reporter_news
 from ombud.operations.outbox import outbox_put
 
 SWEEPER = "system:deadlines"
+logger = logging.getLogger(__name__)
 ORDER = [
     State.RECEIVED,
     State.ACKNOWLEDGED,
@@ -91,19 +93,24 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
     """The case was received, changed state, or gave the reporter news (``update``)."""
     rules = _rules(case)
     by_name = {rule["name"]: rule for rule in rules}
-    if event == State.CLOSED:
-        Deadline.objects.filter(case=case, state=Deadline.State.OPEN).update(
-            state=Deadline.State.CANCELLED
-        )
+    if event == "reopened":
+        # A reopened case gets its news and closing deadlines again, from now.
+        for rule in rules:
+            if rule["name"] != "acknowledge" and rule["from"] in ("received", "acknowledged"):
+                _open(case, rule, at)
+        return
     for deadline in Deadline.objects.filter(case=case, state=Deadline.State.OPEN):
-        rule = by_name.get(deadline.name)
-        if rule is not None and _met(rule, event):
+        matched = by_name.get(deadline.name)
+        if matched is not None and _met(matched, event):
             deadline.state = Deadline.State.MET
             deadline.met_at = at
             deadline.save(update_fields=["state", "met_at"])
-            if rule.get("recurring") and case.state != State.CLOSED:
-                _open(case, rule, at)
-    if event == State.CLOSED:
+            if matched.get("recurring") and event != State.CLOSED:
+                _open(case, matched, at)
+    if event == State.CLOSED:  # what closing did not meet is no longer needed
+        Deadline.objects.filter(case=case, state=Deadline.State.OPEN).update(
+            state=Deadline.State.CANCELLED
+        )
         return
     for rule in rules:
         if rule["from"] == event:
@@ -140,15 +147,18 @@ def deadlines_sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
     )
     missed = 0
     for pk in due:
-        with transaction.atomic():
-            claimed = Deadline.objects.filter(pk=pk, state=Deadline.State.OPEN).update(
-                state=Deadline.State.MISSED, missed_at=now
-            )
-            if not claimed:
-                continue  # another sweep took it
-            deadline = Deadline.objects.select_related("case").get(pk=pk)
-            _escalate(deadline, now)
-            missed += 1
+        try:
+            with transaction.atomic():
+                claimed = Deadline.objects.filter(pk=pk, state=Deadline.State.OPEN).update(
+                    state=Deadline.State.MISSED, missed_at=now
+                )
+                if not claimed:
+                    continue  # another sweep took it
+                deadline = Deadline.objects.select_related("case").get(pk=pk)
+                _escalate(deadline, now)
+                missed += 1
+        except Exception:  # one broken case must not stop the others' escalations
+            logger.exception("deadline %s could not be handled; it is tried again", pk)
     return missed
 
 

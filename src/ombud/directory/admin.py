@@ -149,17 +149,22 @@ class PersonAdmin(AdministratorsOnly):
 
     def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
         person_save(actor=_actor(request), person=obj, changed=list(form.changed_data))
-        if change and {"is_executive", "manager"} & set(form.changed_data):
+        if change and {"is_executive", "manager", "grade"} & set(form.changed_data):
             obj.refresh_from_db()
             wanted = {
                 "is_executive": form.cleaned_data.get("is_executive"),
                 "manager": form.cleaned_data.get("manager"),
+                "grade": form.cleaned_data.get("grade"),
             }
-            if obj.is_executive != wanted["is_executive"] or obj.manager != wanted["manager"]:
+            if (
+                obj.is_executive != wanted["is_executive"]
+                or obj.manager != wanted["manager"]
+                or obj.grade != wanted["grade"]
+            ):
                 self.message_user(
                     request,
                     _(
-                        "%(name)s is named in a case: the change of executive flag or manager "
+                        "The change of executive flag, grade or manager of %(name)s "
                         "waits for a second member of the escalation ladder to approve it."
                     )
                     % {"name": obj.name},

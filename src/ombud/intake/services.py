@@ -202,7 +202,11 @@ def message_from_reporter(
 
 
 @sensitive_variables()
-def message_to_reporter(*, actor: User, case: Case, case_key: bytes, body: str) -> Message:
+def message_to_reporter(
+    *, actor: User, case: Case, case_key: bytes, body: str, counts_as_news: bool = True
+) -> Message:
+    """A message to the reporter. It meets the "news" deadlines unless it is the
+    acknowledgement itself (the directive's feedback must be more than that)."""
     with transaction.atomic():
         message = Message(case=case, direction=Message.Direction.TO_REPORTER, author=actor)
         message.body = record_seal_json(
@@ -216,7 +220,8 @@ def message_to_reporter(*, actor: User, case: Case, case_key: bytes, body: str) 
         TimelineEvent.objects.create(
             case=case, kind=TimelineEvent.Kind.MESSAGE_TO_REPORTER, at=message.created_at
         )
-        deadlines_on_event(case=case, event="update", at=message.created_at)
+        if counts_as_news:
+            deadlines_on_event(case=case, event="update", at=message.created_at)
         reporter_news(case)
         audit_record(
             actor=actor, action="cases.message.to_reporter", obj=case, details={"case": case.ref}

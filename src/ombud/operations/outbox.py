@@ -64,7 +64,9 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
         claimed = OutboxMessage.objects.filter(
             pk=pk, sent_at__isnull=True, attempts=message.attempts
         ).update(
-            attempts=message.attempts + 1, next_attempt_at=now + _backoff(message.attempts + 1)
+            attempts=message.attempts + 1,
+            # The lease counts from the real clock too: a slow send is not taken twice.
+            next_attempt_at=max(now, timezone.now()) + _backoff(message.attempts + 1),
         )
         if not claimed:
             continue
@@ -78,7 +80,15 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
                 connection=connection,
             ).send()
         except Exception as exc:  # the server refused or is away: try again later
-            OutboxMessage.objects.filter(pk=pk).update(last_error=str(exc)[:300])
+            # Only the kind of failure and the server's code: its text can hold the
+            # recipient's address, which for a reporter must not be stored in clear.
+            code = getattr(exc, "smtp_code", "") or ""
+            recipients = getattr(exc, "recipients", None)
+            if not code and isinstance(recipients, dict):
+                code = " ".join(str(answer[0]) for answer in recipients.values())
+            OutboxMessage.objects.filter(pk=pk).update(
+                last_error=f"{type(exc).__name__} {code}".strip()[:300]
+            )
             logger.warning("mail to the outbox's message %s failed: %s", pk, type(exc).__name__)
             connection = get_connection()
             continue

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ombud.access.models import RecoveryKey
 from ombud.access.recovery import RecoveryRefused, recovery_grant
+from ombud.access.services import ConflictedReader
 from ombud.audit.services import cli_actor
 from ombud.cases.models import Case
 from ombud.crypto.errors import SharesInvalid
@@ -47,6 +48,12 @@ class Command(BaseCommand):
             shares.append(text)
         try:
             recovery_grant(actor=cli_actor(), case=case, user=user, share_texts=shares)
+        except ConflictedReader:
+            raise CommandError(
+                f"{user.get_username()} has a conflict of interest on {case.ref}; "
+                "nothing was granted",
+                returncode=1,
+            ) from None
         except (RecoveryRefused, SharesInvalid) as refused:
             raise CommandError(f"{refused}; nothing was granted", returncode=1) from None
         self.stdout.write(f"{user.get_username()} now holds the key to {case.ref}.")
