@@ -201,6 +201,7 @@ def test_who_reaches_what(cast, story):
     make_person("C070", "Mira Castell", manager=reporters_manager, unit="Logistics")
     tomas = account(reporters_manager, roles.HANDLER)
     investigator = make_staff("C061", "Bram Okafor", roles.INVESTIGATOR, "Ethics")
+    newcomer = make_staff("C012", "Nell Ashdown", roles.HANDLER, "People")
     created = post(
         "/api/v1/reports",
         report(
@@ -221,7 +222,8 @@ def test_who_reaches_what(cast, story):
     hana = signed_in(cast.handler)
     staff_open(hana, case)
     hana.post(f"/cases/{case.public_id}/assign/", {"user": "bram", "as": "investigator"})
-    newcomer = make_staff("C012", "Nell Ashdown", roles.HANDLER, "People")  # joined later
+    # Nell was on the intake team when it came in, and stepped off it (recused).
+    signed_in(newcomer).post(f"/cases/{case.public_id}/standing/", {"action": "recuse"})
     other = post(
         "/api/v1/reports",
         report(

@@ -14,7 +14,7 @@ from ombud.directory.models import Person, User
 from ombud.directory.services import person_save
 from tests.access.reports import against, against_client_by_rhea
 from tests.access.test_vault import signed_in
-from tests.conftest import ACTOR, make_staff
+from tests.conftest import ACTOR, account, make_staff
 from tests.intake.helpers import staff_open
 from tests.intake.test_api import post, report
 
@@ -221,3 +221,21 @@ def test_a_level_the_case_has_left_cannot_break_the_glass(cast, story):
     assert CaseKeyGrant.objects.filter(case=case, user=cast.handler).exists()
     assert hana.get(f"/cases/{case.public_id}/").status_code == 404
     assert hana.get(f"/cases/{case.public_id}/break-glass/").status_code == 404
+
+
+def test_someone_who_joins_a_level_later_is_owed_its_cases_keys(cast, story):
+    from ombud.access.models import PendingGrant
+    from ombud.directory.services import role_grant
+    from tests.conftest import make_person
+
+    case = against("C004")
+    newcomer_person = make_person("C080", "Lior Benami", unit="Ethics")
+    newcomer = account(newcomer_person, roles.TRAINED_INVESTIGATOR)
+    role_grant(actor=ACTOR, user=newcomer, role=roles.HEAD_OF_ETHICS)  # bootstrap, at the terminal
+    assert PendingGrant.objects.filter(case=case, user=newcomer).exists()
+    signed_in(story.head_of_ethics)  # a holder signs in: the pending grant is fulfilled
+    assert CaseKeyGrant.objects.filter(case=case, user=newcomer).exists()
+    # Jonas, the accused, joining the board is owed nothing.
+    jonas = story.intake_member
+    role_grant(actor=ACTOR, user=jonas, role=roles.BOARD_COMMITTEE)
+    assert not PendingGrant.objects.filter(case=case, user=jonas).exists()

@@ -8,6 +8,7 @@ class AccessConfig(AppConfig):
     def ready(self) -> None:
         from ombud.access import (
             four_eyes,
+            routing,
             signals,  # noqa: F401 - connects the receivers
         )
         from ombud.directory.services import GATES
@@ -16,5 +17,6 @@ class AccessConfig(AppConfig):
             role=four_eyes.role_gate,
             person=four_eyes.person_gate,
             import_snapshot=four_eyes.parties_snapshot,
+            joined=routing.member_joined,
             **{"import": four_eyes.import_gate},
         )

@@ -208,3 +208,33 @@ def case_party_add(
     if start is not None and (case.level is None or start.position > case.level.position):
         case_route(actor=actor, case=case, case_key=case_key)
     return revoked
+
+
+def member_joined(*, actor: User | str, user: User, role: str) -> int:
+    """Someone joined a ladder level: they are owed the key of every case that
+    started at or below it (the key goes to the starting level and all above), as
+    pending grants that the next signed-in holder fulfils. Nothing is locked
+    forever, and nobody conflicted is owed anything."""
+    level = LadderLevel.objects.filter(role__code=role).first()
+    if level is None or not user.is_active:
+        return 0
+    owed = 0
+    cases = (
+        Case.objects.filter(start_level__position__lte=level.position)
+        .exclude(conflicts__user=user)
+        .exclude(key_grants__user=user)
+    )
+    for case in cases:
+        PendingGrant.objects.get_or_create(
+            case=case, user=user, defaults={"reason": f"joined {role}"}
+        )
+        owed += 1
+    if owed:
+        audit_record(
+            actor=actor,
+            action="access.case_key.owed_to_new_member",
+            object_type="directory.user",
+            object_id=str(user.pk),
+            details={"to": user.get_username(), "role": role, "cases": owed},
+        )
+    return owed

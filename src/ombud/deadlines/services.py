@@ -244,7 +244,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
             obj=case,
             details={"case": case.ref, "deadline": deadline.name},
         )
-        heads = users_with_role(roles.HEAD_OF_ETHICS)
+        heads = users_with_role(roles.HEAD_OF_ETHICS).exclude(case_conflicts__case=case)
         _mail(
             list({user.pk: user for user in [*old_members, *heads]}.values()),
             _("Case %(ref)s missed a deadline at the top of the ladder") % {"ref": case.ref},

@@ -160,6 +160,8 @@ def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment | 
             obj=user,
             details={"role": role, "username": user.get_username()},
         )
+        if "joined" in GATES:
+            GATES["joined"](actor=actor, user=user, role=role)
     return assignment
 
 
