@@ -19,7 +19,7 @@ WITNESSES_MAX = 20
 PRIOR_MAX = 5
 FILES_MAX = 5
 FILE_BYTES_MAX = 10 * 1024 * 1024
-ACKNOWLEDGE_DAYS = 7  # until the deadlines issue sets it from the policy
+ACKNOWLEDGE_DAYS = 7  # only when no deadline policy applies (the EU directive's 7 days)
 
 
 class Relation(models.TextChoices):

@@ -35,6 +35,7 @@ from ombud.intake.reporter_session import reporter_access, reporter_sign_in, rep
 from ombud.intake.services import (
     REPORTER,
     ReceiptUnknown,
+    ReporterAccess,
     case_open_by_receipt,
     message_from_reporter,
     report_submit,
@@ -367,21 +368,7 @@ def _already_sent(request: HttpRequest, state: drafts.DraftState) -> HttpRespons
 def status(request: HttpRequest) -> HttpResponse:
     access = reporter_access(request)
     if request.method == "GET" and access is not None:
-        from ombud.cases.selectors import case_content
-
-        return render(
-            request,
-            "intake/status.html",
-            {
-                "case": access.case,
-                "content": case_content(access.case, access.case_key),
-                "message_form": MessageForm(),
-                "deadlines": _shown_deadlines(access.case),
-                "outside_channels": OutsideChannel.objects.all(),
-                "files_max": FILES_MAX,
-                "file_mb_max": _megabytes(FILE_BYTES_MAX),
-            },
-        )
+        return _status_page(request, access, MessageForm())
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if rate_limited("receipt", request):
@@ -399,21 +386,7 @@ def status(request: HttpRequest) -> HttpResponse:
             else:
                 unsent = request.POST.get("unsent", "")[:MESSAGE_MAX]
                 if unsent:  # back to the message she was writing, not yet sent
-                    from ombud.cases.selectors import case_content
-
-                    response = render(
-                        request,
-                        "intake/status.html",
-                        {
-                            "case": found.case,
-                            "content": case_content(found.case, found.case_key),
-                            "message_form": MessageForm(initial={"body": unsent}),
-                            "deadlines": _shown_deadlines(found.case),
-                            "outside_channels": OutsideChannel.objects.all(),
-                            "files_max": FILES_MAX,
-                            "file_mb_max": _megabytes(FILE_BYTES_MAX),
-                        },
-                    )
+                    response = _status_page(request, found, MessageForm(initial={"body": unsent}))
                 else:
                     response = redirect("intake:status")
                 reporter_sign_in(request, response, found.case, _reporter_key(form))
@@ -446,7 +419,6 @@ def status_message(request: HttpRequest) -> HttpResponse:
             {"form": ReceiptForm(), "unsent": request.POST.get("body", "")[:MESSAGE_MAX]},
             status=401,
         )
-    from ombud.cases.selectors import case_content
 
     form = MessageForm(request.POST)
     files, file_errors = files_accepted(request, 0)
@@ -461,21 +433,7 @@ def status_message(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Sent. The people handling your case will see it."))
         return redirect("intake:status")
-    return render(
-        request,
-        "intake/status.html",
-        {
-            "case": access.case,
-            "content": case_content(access.case, access.case_key),
-            "message_form": form,
-            "deadlines": _shown_deadlines(access.case),
-            "outside_channels": OutsideChannel.objects.all(),
-            "file_errors": file_errors,
-            "files_max": FILES_MAX,
-            "file_mb_max": _megabytes(FILE_BYTES_MAX),
-        },
-        status=400,
-    )
+    return _status_page(request, access, form, file_errors=file_errors, status=400)
 
 
 @require_POST
@@ -483,6 +441,34 @@ def status_leave(request: HttpRequest) -> HttpResponse:
     response = redirect("intake:landing")
     reporter_sign_out(request, response)
     return response
+
+
+def _status_page(
+    request: HttpRequest,
+    access: ReporterAccess,
+    message_form: MessageForm,
+    *,
+    file_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The reporter's own case: her report, state, deadlines, timeline, messages."""
+    from ombud.cases.selectors import case_content
+
+    return render(
+        request,
+        "intake/status.html",
+        {
+            "case": access.case,
+            "content": case_content(access.case, access.case_key),
+            "message_form": message_form,
+            "deadlines": _shown_deadlines(access.case),
+            "outside_channels": OutsideChannel.objects.all(),
+            "file_errors": file_errors or [],
+            "files_max": FILES_MAX,
+            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+        },
+        status=status,
+    )
 
 
 def _shown_deadlines(case: Any) -> Any:

@@ -1,7 +1,9 @@
 """Telling a named reporter who opted in that there is news, without holding her
 address in clear: it is sealed to the notification key. The web process reads
 only the public half (`<key file>.pub`); the worker, which sends, reads the
-private half. Put the private file only where the worker runs."""
+private half. Whichever process first needs the public half makes the pair; on
+separate hosts, start the worker first (or give the web hosts only the `.pub`) so
+the private file stays where the worker runs."""
 
 from __future__ import annotations
 
