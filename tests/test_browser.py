@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ombud.directory.demo import DEMO_PASSWORD
 from tests.conftest import OMBUD, free_port, fresh_instance
@@ -134,7 +134,8 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page = reporter.page
     page.goto(demo_url + "/report/")
     page.get_by_role("link", name="Make a report").click()
-    assert page.get_by_role("link", name="Leave this site quickly").is_visible()
+    page.wait_for_url("**/report/new/")
+    expect(page.get_by_role("link", name="Leave this site quickly")).to_be_visible()
     page.get_by_label("An employee", exact=True).check()
     page.get_by_label("Anonymous: nobody learns who I am").check()
     page.get_by_label("Sexual harassment").check()

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from ombud.access.routing import ladder_role_codes
+from ombud.access.services import staff_key_awaiting_approval
 from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
 from ombud.directory.roles import (
@@ -46,6 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_auditor": AUDITOR in codes,
             "is_head": bool(codes & {HEAD_OF_ETHICS, GENERAL_COUNSEL, BOARD_COMMITTEE}),
             "key_unlocked": session_private_key(request) is not None,
+            "key_awaiting_approval": (
+                staff_key_awaiting_approval(user=user) if isinstance(user, User) else None
+            ),
         },
     )
 

@@ -19,8 +19,10 @@ from tests.test_serve import start, stop, wait_for_health
 pytestmark = pytest.mark.slow
 
 SETUP = """
-from ombud.directory.services import role_grant, user_create
-hana = user_create(actor="test", username="hana", password="correct horse battery")
+from ombud.directory.models import Person
+from ombud.directory.services import person_save, role_grant, user_create
+person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))
+hana = user_create(actor="test", username="hana", password="correct horse battery", person=person)
 role_grant(actor="test", user=hana, role="handler")
 print("ok")
 """

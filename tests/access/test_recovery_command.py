@@ -12,7 +12,8 @@ from ombud.directory.models import Person
 from ombud.directory.services import person_save, person_deactivate, user_create
 hana_person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))
 hana = user_create(actor="test", username="hana", password="correct horse", person=hana_person)
-emil = user_create(actor="test", username="emil", password="another passphrase")
+emil_person = person_save(actor="test", person=Person(employee_id="C011", name="Emil Brask"))
+emil = user_create(actor="test", username="emil", password="another passphrase", person=emil_person)
 case, key = case_create(actor="test", readers=[hana])
 person_deactivate(actor="test", person=hana_person)  # the only holder leaves
 print(case.ref)

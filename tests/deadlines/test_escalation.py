@@ -140,12 +140,16 @@ def test_a_deadline_missed_while_ombud_was_down_escalates_once_at_the_next_sweep
 
 SETUP = """
 from ombud.access.recovery import recovery_key_create
-from ombud.directory.services import role_grant, user_create
+from ombud.directory.models import Person
+from ombud.directory.services import person_save, role_grant, user_create
 from ombud.intake.report import Identity, Report
 from ombud.intake.services import report_submit
 recovery_key_create(actor="test", shares=3, threshold=2)
 for name, role in (("hana", "handler"), ("sunniva", "head-of-ethics")):
-    user = user_create(actor="test", username=name, password="correct horse battery")
+    person = person_save(actor="test", person=Person(employee_id=name, name=name.title()))
+    user = user_create(
+        actor="test", username=name, password="correct horse battery", person=person
+    )
     role_grant(actor="test", user=user, role=role)
 for _ in range(20):
     report_submit(actor="reporter", report=Report(

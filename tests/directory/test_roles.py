@@ -40,3 +40,36 @@ def test_a_ladder_member_cannot_be_made_an_administrator_nor_the_reverse(cast):
     with pytest.raises(CommandError, match="Administrators cannot hold a role on the ladder"):
         call_command("role_grant", "milo", "board-committee")
     assert not user_has_role(user=cast.administrator, role="board-committee")
+
+
+def test_the_first_administrator_of_a_fresh_install_is_the_one_entry_made_alone(db, monkeypatch):
+    from ombud.directory.models import Person, User
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a password she chose\n"))
+    out = io.StringIO()
+    call_command(
+        "administrator_first",
+        "ines",
+        "--name",
+        "Ines Harrow",
+        "--email",
+        "ines@org.example",
+        stdout=out,
+    )
+    ines = User.objects.get(username="ines")
+    assert ines.person.kind == Person.Kind.EXTERNAL and ines.email == "ines@org.example"
+    assert user_has_role(user=ines, role="administrator")
+    assert ines.check_password("a password she chose")
+    exception = AuditEntry.objects.get(action="directory.person.external_without_approval")
+    assert "first administrator" in exception.details
+    # A second one is made in the admin, linked to the directory, never here.
+    with pytest.raises(CommandError, match="an administrator exists already"):
+        call_command("administrator_first", "milo", "--name", "Milo", "--email", "m@org.example")
+
+
+def test_an_account_outside_the_directory_gets_no_role_even_from_the_terminal(db):
+    from ombud.directory.models import User
+
+    User.objects.create_user(username="root-made", password="typed at a terminal")
+    with pytest.raises(CommandError, match="linked to a person of the directory"):
+        call_command("role_grant", "root-made", "administrator")

@@ -69,3 +69,12 @@ def staff_open(client: Client, case: Any) -> Any:
     """A staff member opens a case: first says she has no conflict, then reads it."""
     client.post(f"/cases/{case.public_id}/standing/", {"action": "confirm"})
     return client.get(f"/cases/{case.public_id}/")
+
+
+def case_key_of(case: Any, user: Any, password: str = "correct horse") -> bytes:  # noqa: S107
+    """The case key, opened with ``user``'s own key, as their signed-in session would."""
+    from ombud.access.services import case_key_open, staff_key_unlock
+
+    private = staff_key_unlock(user=user, password=password)
+    assert private is not None
+    return case_key_open(case=case, user=user, private=private)

@@ -26,9 +26,11 @@ pytestmark = pytest.mark.slow
 
 SETUP = """
 from ombud.access.recovery import recovery_key_create
-from ombud.directory.services import role_grant, user_create
+from ombud.directory.models import Person
+from ombud.directory.services import person_save, role_grant, user_create
 recovery_key_create(actor="test", shares=3, threshold=2)
-hana = user_create(actor="test", username="hana", password="correct horse battery")
+person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))
+hana = user_create(actor="test", username="hana", password="correct horse battery", person=person)
 role_grant(actor="test", user=hana, role="handler")
 print("ok")
 """

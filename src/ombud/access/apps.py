@@ -11,12 +11,16 @@ class AccessConfig(AppConfig):
             routing,
             signals,  # noqa: F401 - connects the receivers
         )
+        from ombud.access.services import HOOKS
         from ombud.directory.services import GATES
+
+        HOOKS.update(key_replaced=four_eyes.staff_key_approval_on_replace)
 
         GATES.update(
             role=four_eyes.role_gate,
             person=four_eyes.person_gate,
             import_snapshot=four_eyes.parties_snapshot,
             joined=routing.member_joined,
+            person_add=four_eyes.person_add_propose,
             **{"import": four_eyes.import_gate},
         )

@@ -1,7 +1,12 @@
 """Four eyes on the rules. A change that decides who may read cases waits until a
-second ladder member approves it: the ladder itself, the roles of ladder members,
-and the executive flag or manager of anyone named in a case. Nobody approves their
-own change, and administrators, who cannot hold ladder roles, approve nothing.
+second ladder member approves it: the ladder itself, every role that can lead to
+reading a case (handler, investigators, every ladder role) and the roles of ladder
+members, the executive flag or manager of anyone named in a case, the work e-mail
+of a staff member (her password link goes there), a person added by hand (an
+external board member, say), and a staff key replaced by a forgotten password.
+Nobody approves their own change or a change about themselves, and administrators,
+who cannot hold ladder roles, approve nothing. A proposal is bound to the id of
+the account or person it is about, never to a name.
 
 The gates apply to changes made in the web interface and by the directory import.
 The terminal's bootstrap commands (`ombud manage role_grant`), run by whoever
@@ -54,7 +59,13 @@ def is_ladder_member(user: User) -> bool:
 
 
 def rule_change_propose(
-    *, actor: User | str, kind: str, summary: str, payload: dict[str, Any]
+    *,
+    actor: User | str,
+    kind: str,
+    summary: str,
+    payload: dict[str, Any],
+    user: User | None = None,
+    person: Person | None = None,
 ) -> RuleChange:
     change = RuleChange.objects.create(
         kind=kind,
@@ -62,6 +73,8 @@ def rule_change_propose(
         payload=json.dumps(payload, sort_keys=True),
         proposed_by=actor if isinstance(actor, User) else None,
         proposer=_label(actor),
+        user=user,
+        person=person,
     )
     audit_record(
         actor=actor,
@@ -75,15 +88,20 @@ def rule_change_propose(
 # Gates the directory's services call --------------------------------------------
 
 
-# Roles that read cases: administrators may hold none of them.
-READING_ROLES = {roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR}
+# Roles that read cases besides the ladder's: administrators may hold none of them,
+# and nobody is given one without a second ladder member's approval.
+READING_ROLES = {roles.HANDLER, roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR}
+
+
+def reading_roles() -> set[str]:
+    return ladder_role_codes() | READING_ROLES
 
 
 def check_role_separation(user: User, role: str) -> None:
     """Administrators cannot hold ladder roles (nor investigators' roles, which also
     read cases), and ladder members cannot be administrators."""
     held = user_roles(user=user)
-    ladder = ladder_role_codes() | READING_ROLES
+    ladder = reading_roles()
     if role in ladder and roles.ADMINISTRATOR in held:
         raise ValidationError(_("Administrators cannot hold a role on the ladder of escalation."))
     if role == roles.ADMINISTRATOR and held & ladder:
@@ -91,13 +109,26 @@ def check_role_separation(user: User, role: str) -> None:
 
 
 def role_gate(actor: User | str, user: User, role: str, grant: bool) -> bool:
-    """True when the change was turned into a proposal instead of applied."""
+    """True when the change was turned into a proposal instead of applied.
+
+    Giving a role that can lead to reading a case waits for a second ladder member,
+    whoever asks; so does any change to a ladder member's roles and taking away a
+    ladder role. Only the terminal's bootstrap (an actor that is not a user) applies
+    at once, audited, so the first members can be appointed."""
     if grant:
+        if user.person_id is None:
+            raise ValidationError(
+                _("A staff role needs an account linked to a person of the directory.")
+            )
+        if not user.is_active:
+            raise ValidationError(_("This account is deactivated."))
         check_role_separation(user, role)
     if _applying.get() or not isinstance(actor, User):
         return False
     ladder = ladder_role_codes()
-    if role not in ladder and not (user_roles(user=user) & ladder):
+    held = user_roles(user=user)
+    waits = (grant and role in reading_roles()) or role in ladder or bool(held & ladder)
+    if not waits:
         return False
     verb = _("give") if grant else _("take away")
     rule_change_propose(
@@ -105,26 +136,32 @@ def role_gate(actor: User | str, user: User, role: str, grant: bool) -> bool:
         kind=RuleChange.Kind.ROLE_GRANT if grant else RuleChange.Kind.ROLE_REVOKE,
         summary=_("%(verb)s the role %(role)s: %(user)s")
         % {"verb": verb, "role": role, "user": user.get_username()},
-        payload={"username": user.get_username(), "role": role},
+        payload={"user_id": user.pk, "username": user.get_username(), "role": role},
+        user=user,
     )
     return True
 
 
-_HELD_FIELDS = ("is_executive", "grade", "manager_id")
+_HELD_FIELDS = ("is_executive", "grade", "manager_id", "email")
 
 
 def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
-    """Hold back changes to the executive flag or manager of someone named in a case:
-    the fields are put back, and a proposal records the wanted values."""
+    """Hold back changes to the executive flag or manager of someone named in a case,
+    and to a staff member's work e-mail: the fields are put back, and a proposal
+    records the wanted values."""
     if _applying.get():
         return []
     # Executive flags and grades decide where cases start: held for everyone, so the
     # wait says nothing about who is named. Managers change often: held for parties.
+    # A staff member's e-mail receives her password link: held for account holders.
     is_party = Party.objects.filter(person_id=person.pk).exists()
+    has_account = User.objects.filter(person_id=person.pk).exists()
     wanted = {
         field: getattr(person, field)
         for field in _HELD_FIELDS
-        if getattr(person, field) != getattr(stored, field) and (field != "manager_id" or is_party)
+        if getattr(person, field) != getattr(stored, field)
+        and (field != "manager_id" or is_party)
+        and (field != "email" or has_account)
     }
     if not wanted:
         return []
@@ -139,6 +176,8 @@ def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
         payload["grade"] = wanted["grade"]
     if "manager_id" in wanted:
         payload["manager"] = manager.employee_id if manager else None
+    if "email" in wanted:
+        payload["email"] = wanted["email"]
     rule_change_propose(
         actor=actor,
         kind=RuleChange.Kind.PERSON,
@@ -150,39 +189,89 @@ def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
             "fields": ", ".join(sorted(k for k in payload if k != "employee_id")),
         },
         payload=payload,
+        person=person,
     )
     return sorted(wanted)
 
 
-def parties_snapshot() -> dict[int, tuple[bool, str, int | None]]:
-    """Before an import: everyone's flag and grade are held, parties' managers too."""
+Snapshot = dict[int, tuple[bool, str, int | None, str]]
+
+
+def parties_snapshot() -> Snapshot:
+    """Before an import: everyone's flag and grade are held, parties' managers and
+    staff members' e-mails too."""
     return {
-        pk: (executive, grade, manager)
-        for pk, executive, grade, manager in Person.objects.values_list(
-            "pk", "is_executive", "grade", "manager_id"
+        pk: (executive, grade, manager, email)
+        for pk, executive, grade, manager, email in Person.objects.values_list(
+            "pk", "is_executive", "grade", "manager_id", "email"
         )
     }
 
 
-def import_gate(actor: User | str, before: dict[int, tuple[bool, str, int | None]]) -> int:
-    """After an import wrote its rows: hold back what it changed for parties."""
+def import_gate(actor: User | str, before: Snapshot) -> int:
+    """After an import wrote its rows: hold back what it changed that waits."""
     held = 0
     changed = [
         pk
-        for pk, *now in Person.objects.values_list("pk", "is_executive", "grade", "manager_id")
+        for pk, *now in Person.objects.values_list(
+            "pk", "is_executive", "grade", "manager_id", "email"
+        )
         if pk in before and tuple(now) != before[pk]
     ]
     for person in Person.objects.filter(pk__in=changed):
-        executive, grade, manager = before[person.pk]
-        stored = Person(pk=person.pk, is_executive=executive, grade=grade)
+        executive, grade, manager, email = before[person.pk]
+        stored = Person(pk=person.pk, is_executive=executive, grade=grade, email=email)
         stored.manager_id = manager
         fields = person_gate(actor, person, stored)
         if fields:
             Person.objects.filter(pk=person.pk).update(
-                is_executive=person.is_executive, grade=person.grade, manager_id=person.manager_id
+                is_executive=person.is_executive,
+                grade=person.grade,
+                manager_id=person.manager_id,
+                email=person.email,
             )
             held += 1
     return held
+
+
+def person_add_propose(*, actor: User | str, person: Person) -> RuleChange:
+    """Someone added by hand rather than by the directory import (an external board
+    member or investigator, say): the entry is created when a second ladder member
+    approves, since an account linked to it receives its password link."""
+    fields = {
+        "employee_id": person.employee_id,
+        "name": person.name,
+        "kind": person.kind,
+        "email": person.email,
+        "phone": person.phone,
+        "unit": person.unit.path if person.unit_id and person.unit else None,
+        "title": person.title,
+    }
+    return rule_change_propose(
+        actor=actor,
+        kind=RuleChange.Kind.EXTERNAL,
+        summary=_("add %(name)s (%(id)s, %(kind)s, %(email)s)")
+        % {
+            "name": person.name,
+            "id": person.employee_id,
+            "kind": person.get_kind_display(),
+            "email": person.email or "—",
+        },
+        payload=fields,
+    )
+
+
+def staff_key_approval_propose(*, actor: User | str, user: User, fingerprint: str) -> RuleChange:
+    """A forgotten password gave ``user`` a new key pair; the cases she is owed again
+    wait until a ladder member has checked the new key's fingerprint with her."""
+    return rule_change_propose(
+        actor=actor,
+        kind=RuleChange.Kind.STAFF_KEY,
+        summary=_("approve the new key of %(user)s, fingerprint %(fingerprint)s")
+        % {"user": user.get_username(), "fingerprint": fingerprint},
+        payload={"user_id": user.pk, "username": user.get_username(), "fingerprint": fingerprint},
+        user=user,
+    )
 
 
 # Deciding ---------------------------------------------------------------------
@@ -256,19 +345,54 @@ def _may_decide(actor: User, change: RuleChange, rejecting: bool = False) -> Non
         raise ValidationError(_("Only a member of the escalation ladder may decide this."))
     if not rejecting:
         payload = json.loads(change.payload)
-        about_self = payload.get("username") == actor.get_username() or (
-            actor.person_id is not None
-            and payload.get("employee_id") == getattr(actor.person, "employee_id", None)
+        about_self = (
+            change.user_id == actor.pk
+            or payload.get("user_id") == actor.pk
+            or (actor.person_id is not None and change.person_id == actor.person_id)
+            or (
+                actor.person_id is not None
+                and payload.get("employee_id") == getattr(actor.person, "employee_id", None)
+            )
         )
         if about_self:
             raise ValidationError(_("Nobody approves a change about themselves."))
 
 
-def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
-    from ombud.directory.services import person_save, role_grant, role_revoke
+def _bound_user(payload: dict[str, Any]) -> User:
+    user_id = payload.get("user_id")
+    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+    if user is None or user.get_username() != payload.get("username"):
+        raise ValidationError(
+            _("This proposal is not bound to an account (it predates that rule): propose again.")
+        )
+    return user
 
-    if kind in (RuleChange.Kind.ROLE_GRANT, RuleChange.Kind.ROLE_REVOKE):
-        user = User.objects.get(username=payload["username"])
+
+def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
+    from ombud.access.services import staff_key_approve
+    from ombud.directory.services import person_save, role_grant, role_revoke, unit_ensure
+
+    if kind == RuleChange.Kind.STAFF_KEY:
+        staff_key_approve(
+            actor=actor, user=_bound_user(payload), fingerprint=payload["fingerprint"]
+        )
+    elif kind == RuleChange.Kind.EXTERNAL:
+        if Person.objects.filter(employee_id=payload["employee_id"]).exists():
+            raise ValidationError(_("Someone with this employee id exists already."))
+        person_save(
+            actor=actor,
+            person=Person(
+                employee_id=payload["employee_id"],
+                name=payload["name"],
+                kind=payload["kind"],
+                email=payload["email"],
+                phone=payload["phone"],
+                title=payload["title"],
+                unit=unit_ensure(actor=actor, path=payload["unit"]) if payload["unit"] else None,
+            ),
+        )
+    elif kind in (RuleChange.Kind.ROLE_GRANT, RuleChange.Kind.ROLE_REVOKE):
+        user = _bound_user(payload)
         if kind == RuleChange.Kind.ROLE_GRANT:
             role_grant(actor=actor, user=user, role=payload["role"])
         else:
@@ -283,6 +407,8 @@ def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
             person.manager = (
                 Person.objects.get(employee_id=payload["manager"]) if payload["manager"] else None
             )
+        if "email" in payload:
+            person.email = payload["email"]
         person_save(actor=actor, person=person)
     elif kind == RuleChange.Kind.LADDER:
         _ladder_replace(payload["ladder"])
@@ -309,3 +435,7 @@ def _ladder_replace(codes: list[str]) -> None:
         level = levels.get(code) or LadderLevel(role=StaffRole.objects.get(code=code))
         level.position = position
         level.save()
+
+
+def staff_key_approval_on_replace(*, actor: User | str, user: User, fingerprint: str) -> None:
+    staff_key_approval_propose(actor=actor, user=user, fingerprint=fingerprint)

@@ -60,6 +60,9 @@ class PendingGrant(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pending_grants")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="pending_grants")
     reason = models.CharField(max_length=100)
+    # Owed because the user's key pair was replaced (a forgotten password): fulfilled
+    # only once a second ladder member has approved the new key's fingerprint.
+    held_for_key = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -217,7 +220,9 @@ class RuleChange(models.Model):
         LADDER = "ladder", _("the escalation ladder")
         ROLE_GRANT = "role_grant", _("a role given")
         ROLE_REVOKE = "role_revoke", _("a role taken away")
-        PERSON = "person", _("an executive flag or manager")
+        PERSON = "person", _("an executive flag, manager or staff e-mail")
+        EXTERNAL = "external", _("a person added by hand")
+        STAFF_KEY = "staff_key", _("a replaced staff key")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for approval")
@@ -227,6 +232,17 @@ class RuleChange(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     summary = models.CharField(max_length=300)
     payload = models.TextField()  # JSON: what to apply
+    # Who it is about, bound by id: a proposal never follows a name to another account.
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="rule_changes_about"
+    )
+    person = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rule_changes_about",
+    )
     proposed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -243,3 +259,9 @@ class RuleChange(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    def subject(self) -> object:
+        """The directory person the change is about, to show to whoever decides."""
+        if self.user_id and self.user is not None:
+            return self.user.person
+        return self.person

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from ombud.access.models import CaseRecoverySeal, RecoveryKey
-from ombud.access.services import case_key_grant
+from ombud.access.services import ConflictedReader, case_key_grant, case_key_refusal
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case
 from ombud.crypto import boxes, shamir
@@ -73,9 +73,24 @@ def recovery_private_key(share_texts: list[str]) -> bytes:
     return private
 
 
-@transaction.atomic
 def recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: list[str]) -> None:
-    """The ceremony for a case nobody can open: K officers' shares give ``user`` the key."""
+    """The ceremony for a case nobody can open: K officers' shares give ``user`` the key.
+    Raises ConflictedReader (the refusal audited) when ``user`` may not hold it."""
+    refusal = case_key_refusal(case=case, user=user)
+    if refusal is not None:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="access.case_key.refused",
+                obj=case,
+                details={"case": case.ref, "to": user.get_username(), "reason": refusal},
+            )
+        raise ConflictedReader(f"{user.get_username()}: {refusal}")
+    with transaction.atomic():
+        _recovery_grant(actor=actor, case=case, user=user, share_texts=share_texts)
+
+
+def _recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: list[str]) -> None:
     if not hasattr(user, "staff_key"):
         raise RecoveryRefused(
             f"{user.get_username()} has no key pair yet: they must sign in once first"

@@ -1,10 +1,10 @@
 """Routing: where a case starts, who must never read it, and who holds its key.
 
-Conflicts of interest are computed from the directory: every accused person,
-everyone above an accused up to the top, the accused's direct reports, everyone
-the report names who is linked to the directory, and (for a named or
-confidential reporter) everyone above her. Staff who declare a conflict join them.
-A conflicted person is never given the case key, and loses it if found later.
+Conflicts of interest are computed from the directory (``conflicts.py`` says
+who): whenever a case is routed or its parties change, whenever the directory
+changes, whenever an account is created, (de)activated or given or refused a
+role, and again at the moment a key is sealed. A conflicted person is never given
+the case key, and loses it if found later.
 
 Keys and permission are different things. The case key is sealed to the
 non-conflicted members of the starting level and of every level above it, so
@@ -16,11 +16,11 @@ the server enforces the wait, not the cryptography.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import transaction
+from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
+from ombud.access.conflicts import accused_of, conflicted_people, person_conflicts
 from ombud.access.models import (
     CaseKeyGrant,
     CaseReader,
@@ -31,11 +31,19 @@ from ombud.access.models import (
     RoutingPolicy,
     StaffKey,
 )
-from ombud.access.services import case_key_grant, case_key_revoke, case_readers_missing
+from ombud.access.services import (
+    case_key_grant,
+    case_key_revoke,
+    case_readers_missing,
+    orphans_alarm,
+)
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, Party
+from ombud.directory import roles
 from ombud.directory.models import Person, User
-from ombud.directory.selectors import person_direct_reports, person_management_chain
+from ombud.directory.selectors import user_roles
+
+__all__ = ["accused_of", "conflicted_people"]
 
 
 def ladder() -> list[LadderLevel]:
@@ -52,31 +60,6 @@ def policy() -> RoutingPolicy:
 
 def is_executive(person: Person, grades: set[str]) -> bool:
     return person.is_executive or (bool(person.grade) and person.grade in grades)
-
-
-def accused_of(case: Case) -> list[Person]:
-    return list(
-        Person.objects.filter(case_parties__case=case, case_parties__role=Party.Role.ACCUSED)
-    )
-
-
-@sensitive_variables()
-def conflicted_people(case: Case, reporter: Person | None = None) -> dict[int, str]:
-    """Person id -> reason, for everyone who must not read ``case``."""
-    found: dict[int, str] = {}
-
-    def add(people: Iterable[Person], reason: str) -> None:
-        for person in people:
-            found.setdefault(person.pk, reason)
-
-    parties = list(Person.objects.filter(case_parties__case=case).distinct())
-    add(parties, Conflict.Reason.PARTY)
-    for accused in accused_of(case):
-        add(person_management_chain(person=accused), Conflict.Reason.CHAIN)
-        add(person_direct_reports(person=accused), Conflict.Reason.REPORTS_TO_ACCUSED)
-    if reporter is not None:
-        add(person_management_chain(person=reporter), Conflict.Reason.CHAIN)
-    return found
 
 
 def conflicted_user_ids(case: Case) -> set[int]:
@@ -115,7 +98,7 @@ def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
     return [
         user
         for user in User.objects.filter(
-            is_active=True, role_assignments__role=level.role_id
+            is_active=True, person__isnull=False, role_assignments__role=level.role_id
         ).distinct()
         if user.pk not in excluded
     ]
@@ -130,7 +113,8 @@ def case_route(
     non-conflicted member of that level and the levels above. A level with nobody
     who can read is skipped; with nobody at all, the case rests on the recovery key
     and the alarm goes out."""
-    _record_conflicts(actor=actor, case=case, people=conflicted_people(case, reporter))
+    people = conflicted_people(case, reporter)
+    _record_conflicts(actor=actor, case=case, people=people)
     excluded = conflicted_user_ids(case)
     start = start_level(case)
     current: LadderLevel | None = None
@@ -138,7 +122,9 @@ def case_route(
         for level in [level for level in ladder() if level.position >= start.position]:
             members = _level_members(level, excluded)
             for member in members:
-                case_key_grant(actor=actor, case=case, user=member, case_key=case_key)
+                case_key_grant(
+                    actor=actor, case=case, user=member, case_key=case_key, conflicted=people
+                )
             readable = StaffKey.objects.filter(user__in=members).exists()
             if current is None and readable:
                 current = level
@@ -238,3 +224,101 @@ def member_joined(*, actor: User | str, user: User, role: str) -> int:
             details={"to": user.get_username(), "role": role, "cases": owed},
         )
     return owed
+
+
+# Accounts that change ----------------------------------------------------------
+
+_LET_IN = (CaseReader.Standing.INVESTIGATOR, CaseReader.Standing.BREAK_GLASS)
+
+
+def _entitled_cases(user: User) -> set[int]:
+    """The cases whose key ``user``'s roles and standings still justify: a ladder
+    role at or above where the case started, or an assignment as investigator while
+    still holding an investigator's role."""
+    held = user_roles(user=user)
+    positions = [level.position for level in ladder() if level.role.code in held]
+    keyed = set(CaseKeyGrant.objects.filter(user=user).values_list("case_id", flat=True)) | set(
+        PendingGrant.objects.filter(user=user).values_list("case_id", flat=True)
+    )
+    entitled: set[int] = set()
+    if positions:
+        top = max(positions)
+        for case_id, start in Case.objects.filter(pk__in=keyed).values_list(
+            "pk", "start_level__position"
+        ):
+            if start is None or start <= top:
+                entitled.add(case_id)
+    investigates = {roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR} | set(
+        CategoryRule.objects.filter(investigator_role__isnull=False).values_list(
+            "investigator_role__code", flat=True
+        )
+    )
+    if held & investigates:
+        entitled |= set(
+            CaseReader.objects.filter(
+                user=user, standing=CaseReader.Standing.INVESTIGATOR
+            ).values_list("case_id", flat=True)
+        )
+    return entitled
+
+
+@transaction.atomic
+def user_access_reconcile(*, actor: User | str, user: User) -> int:
+    """After an account was created, (de)activated, or given or refused a role: its
+    conflicts are recomputed from the directory, and every key, pending grant and
+    standing it no longer has a reason to hold goes, through the vault's door,
+    audited. Returns the number of cases it lost."""
+    user = User.objects.select_related("person").get(pk=user.pk)
+    lost: set[int] = set()
+    orphans: list[str] = []
+
+    def take_away(case: Case, reason: str) -> None:
+        revoked = case_key_revoke(actor=actor, case=case, user=user, reason=reason)
+        if revoked and not CaseKeyGrant.objects.filter(case=case, user__is_active=True).exists():
+            orphans.append(case.ref)
+        PendingGrant.objects.filter(case=case, user=user).delete()
+        CaseReader.objects.filter(case=case, user=user).exclude(
+            standing=CaseReader.Standing.CONFIRMED
+        ).delete()
+        lost.add(case.pk)
+
+    keyed = Case.objects.filter(
+        Q(key_grants__user=user) | Q(pending_grants__user=user) | Q(readers__user=user)
+    ).distinct()
+    if not user.is_active:
+        # A leaver's keys follow holder_left (kept where nobody else holds the case);
+        # what they were let in to do ends here.
+        CaseReader.objects.filter(user=user, standing__in=_LET_IN).delete()
+        PendingGrant.objects.filter(user=user).delete()
+        return 0
+    if user.person is None:
+        for case in keyed:
+            take_away(case, "account not linked to the directory")
+        _refusal_audited(actor, user, "unlinked", len(lost))
+        orphans_alarm(orphans)
+        return len(lost)
+    conflicts = person_conflicts(user.person)
+    for case_id, reason in conflicts.items():
+        Conflict.objects.get_or_create(case_id=case_id, user=user, reason=reason)
+    for case in keyed.filter(pk__in=list(conflicts)):
+        take_away(case, "conflict of interest")
+    entitled = _entitled_cases(user)
+    for case in keyed.exclude(pk__in=entitled).exclude(pk__in=lost):
+        if (
+            CaseKeyGrant.objects.filter(case=case, user=user).exists()
+            or PendingGrant.objects.filter(case=case, user=user).exists()
+            or CaseReader.objects.filter(case=case, user=user, standing__in=_LET_IN).exists()
+        ):
+            take_away(case, "no role that reads it")
+    orphans_alarm(orphans)
+    return len(lost)
+
+
+def _refusal_audited(actor: User | str, user: User, reason: str, cases: int) -> None:
+    audit_record(
+        actor=actor,
+        action="access.account.refused_keys",
+        object_type="directory.user",
+        object_id=str(user.pk),
+        details={"username": user.get_username(), "reason": reason, "cases": cases},
+    )

@@ -16,8 +16,9 @@ _LET_IN = [CaseReader.Standing.INVESTIGATOR, CaseReader.Standing.BREAK_GLASS]
 
 
 def _holding(user: User) -> QuerySet[Case]:
-    """Cases whose key ``user`` holds and on which they have no conflict."""
-    if not user.is_active:
+    """Cases whose key ``user`` holds and on which they have no conflict. An account
+    cut from its directory person reads nothing: its conflicts cannot be known."""
+    if not user.is_active or user.person_id is None:
         return Case.objects.none()
     return Case.objects.filter(key_grants__user=user).exclude(conflicts__user=user)
 

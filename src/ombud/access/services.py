@@ -13,12 +13,14 @@ import functools
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.dispatch import Signal
 from django.views.decorators.debug import sensitive_variables
 
 from ombud import config
@@ -34,7 +36,7 @@ from ombud.audit.services import audit_record
 from ombud.cases.models import Case
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
-from ombud.directory.models import User
+from ombud.directory.models import Person, User
 
 logger = logging.getLogger("ombud.access")
 
@@ -179,7 +181,12 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
         owed += 1
         if not _other_active_holders(grant.case, user):
             orphans.append(grant.case.ref)
-    _alarm(orphans)
+    # Whoever reset the password (the owner, or someone who read her mail) gets
+    # nothing until a second ladder member has checked the new key with her.
+    PendingGrant.objects.filter(user=user).update(held_for_key=True)
+    if PendingGrant.objects.filter(user=user).exists() and "key_replaced" in HOOKS:
+        HOOKS["key_replaced"](actor=actor, user=user, fingerprint=boxes.fingerprint(pair.public))
+    orphans_alarm(orphans)
     audit_record(
         actor=actor,
         action="access.staff_key.replaced",
@@ -191,6 +198,38 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
         },
     )
     return owed
+
+
+@transaction.atomic
+def staff_key_approve(*, actor: User | str, user: User, fingerprint: str) -> int:
+    """A second ladder member checked ``user``'s new key with her: the grants she is
+    owed for it may now be fulfilled. Refused when the key changed again since."""
+    from django.core.exceptions import ValidationError
+
+    staff_key = StaffKey.objects.filter(user=user).first()
+    if staff_key is None or boxes.fingerprint(bytes(staff_key.public_key)) != fingerprint:
+        raise ValidationError("This key was replaced again since: approve the newest one.")
+    released = PendingGrant.objects.filter(user=user, held_for_key=True).update(held_for_key=False)
+    audit_record(
+        actor=actor,
+        action="access.staff_key.approved",
+        obj=user,
+        details={"fingerprint": fingerprint, "pending_grants": released},
+    )
+    return released
+
+
+def staff_key_awaiting_approval(*, user: User) -> str | None:
+    """The fingerprint of ``user``'s key when cases she is owed wait for its approval."""
+    if not PendingGrant.objects.filter(user=user, held_for_key=True).exists():
+        return None
+    staff_key = StaffKey.objects.filter(user=user).first()
+    return boxes.fingerprint(bytes(staff_key.public_key)) if staff_key else None
+
+
+# Set by the access app's four-eyes module (above this one): what happens when a key
+# pair is replaced, so that its approval is proposed.
+HOOKS: dict[str, Callable[..., Any]] = {}
 
 
 class KeyHolderPasswordRefused(Exception):
@@ -253,15 +292,55 @@ def _pending(*, actor: User | str, case: Case, user: User, reason: str) -> Pendi
     return pending
 
 
-@transaction.atomic
-def case_key_grant(
-    *, actor: User | str, case: Case, user: User, case_key: bytes
-) -> CaseKeyGrant | PendingGrant:
-    """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet."""
+def case_key_refusal(
+    *, case: Case, user: User, conflicted: dict[int, str] | None = None
+) -> str | None:
+    """Why ``user`` may not be sealed ``case``'s key now, or None. The directory is
+    asked again at this moment: an account made, relinked or moved since the case
+    was routed is caught here even if nothing else noticed."""
+    from ombud.access.conflicts import conflicted_people
     from ombud.access.models import Conflict
 
+    if user.person_id is None:
+        return "account not linked to the directory"
+    if not user.is_active:
+        return "account deactivated"
     if Conflict.objects.filter(case=case, user=user).exists():
-        raise ConflictedReader(f"{user.get_username()} has a conflict on {case.ref}")
+        return "conflict of interest"
+    people = conflicted if conflicted is not None else conflicted_people(case)
+    reason = people.get(user.person_id)
+    if reason is not None:
+        Conflict.objects.get_or_create(case=case, user=user, reason=reason)
+        return "conflict of interest"
+    return None
+
+
+def _refused(actor: User | str, case: Case, user: User, reason: str) -> None:
+    audit_record(
+        actor=actor,
+        action="access.case_key.refused",
+        obj=case,
+        details={"case": case.ref, "to": user.get_username(), "reason": reason},
+    )
+
+
+@transaction.atomic
+def case_key_grant(
+    *,
+    actor: User | str,
+    case: Case,
+    user: User,
+    case_key: bytes,
+    conflicted: dict[int, str] | None = None,
+) -> CaseKeyGrant | PendingGrant | None:
+    """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet;
+    None, audited, when they may not have it (see case_key_refusal). ``conflicted``
+    is the case's conflicted people when the caller has just computed them."""
+    reason = case_key_refusal(case=case, user=user, conflicted=conflicted)
+    if reason is not None:
+        _refused(actor, case, user, reason)
+        PendingGrant.objects.filter(case=case, user=user).delete()
+        return None
     # Locked, so a reset cannot replace the key pair between reading and sealing.
     staff_key = StaffKey.objects.select_for_update().filter(user=user).first()
     if staff_key is None:
@@ -379,12 +458,33 @@ def case_keys_new(case: Case) -> bytes:
 # Pending grants, fulfilled by any holder who signs in ------------------------
 
 
+def _reporter_of(case: Case, case_key: bytes) -> Person | None:
+    """A named or confidential reporter's directory entry (only a key holder can
+    see who she is); None for an anonymous one."""
+    from ombud.cases.selectors import case_report
+
+    if case.report is None:
+        return None
+    identity = case_report(case, case_key).identity
+    if identity.mode == "anonymous" or not identity.employee_id:
+        return None
+    return Person.objects.filter(employee_id=identity.employee_id).first()
+
+
 def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
-    """Re-seal to their new owners the case keys ``holder`` holds and others are owed."""
+    """Re-seal to their new owners the case keys ``holder`` holds and others are owed.
+    Each is checked again now: conflicts from the directory, the reporter's own
+    managers (the holder can see who she is), an unlinked or deactivated account,
+    and a replaced key that no second ladder member has approved yet."""
+    from ombud.access.conflicts import conflicted_people
+
     held = CaseKeyGrant.objects.filter(user=holder)
     owed = (
         PendingGrant.objects.filter(
-            case__in=held.values("case"), user__is_active=True, user__staff_key__isnull=False
+            case__in=held.values("case"),
+            user__is_active=True,
+            user__staff_key__isnull=False,
+            held_for_key=False,
         )
         .exclude(user__case_conflicts__case=F("case"))
         .select_related("case", "user")
@@ -396,7 +496,18 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
         except CaseKeyUnavailable:
             continue
         with transaction.atomic():
-            case_key_grant(actor=holder, case=pending.case, user=pending.user, case_key=case_key)
+            people = conflicted_people(pending.case, _reporter_of(pending.case, case_key))
+            if (
+                case_key_grant(
+                    actor=holder,
+                    case=pending.case,
+                    user=pending.user,
+                    case_key=case_key,
+                    conflicted=people,
+                )
+                is None
+            ):
+                continue
             audit_record(
                 actor=holder,
                 action="access.case_key.pending_fulfilled",
@@ -437,7 +548,7 @@ def holder_left(*, actor: User | str, users: Iterable[User]) -> list[Orphan]:
                     obj=grant.case,
                     details={"case": grant.case.ref, "leaver": user.get_username()},
                 )
-    _alarm([orphan.case_ref for orphan in orphans])
+    orphans_alarm([orphan.case_ref for orphan in orphans])
     return orphans
 
 
@@ -445,15 +556,17 @@ def _other_active_holders(case: Case, user: User) -> bool:
     return CaseKeyGrant.objects.filter(case=case, user__is_active=True).exclude(user=user).exists()
 
 
-def _alarm(case_refs: list[str]) -> None:
-    """Tell the head of ethics and the administrators, once committed, that these cases
-    have nobody else who can open them (references only)."""
+# Sent inside the transaction that left cases with nobody else to open them; the
+# operations app queues the alarm in its outbox, like every other mail.
+cases_orphaned = Signal()
+
+
+def orphans_alarm(case_refs: list[str]) -> None:
+    """Tell the head of ethics and the administrators that these cases have nobody
+    else who can open them (references only), through the outbox."""
     if not case_refs:
         return
-    from ombud.access.tasks import mail_orphaned_cases
-
-    refs = sorted(set(case_refs))
-    transaction.on_commit(lambda: mail_orphaned_cases.enqueue(refs))
+    cases_orphaned.send(sender=Case, case_refs=sorted(set(case_refs)))
 
 
 def case_readers_missing(*, actor: User | str, case: Case) -> bool:
@@ -463,7 +576,7 @@ def case_readers_missing(*, actor: User | str, case: Case) -> bool:
     audit_record(
         actor=actor, action="access.case.no_other_holder", obj=case, details={"case": case.ref}
     )
-    _alarm([case.ref])
+    orphans_alarm([case.ref])
     return True
 
 

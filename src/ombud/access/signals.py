@@ -17,7 +17,7 @@ from ombud.access.services import (
 )
 from ombud.access.session import session_key_forget, session_key_store
 from ombud.directory.models import User
-from ombud.directory.signals import people_changed, users_left
+from ombud.directory.signals import accounts_changed, people_changed, users_left
 
 
 @receiver(pre_save, sender=User)
@@ -49,6 +49,16 @@ def _conflicts_follow_the_directory(sender: Any, actor: User | str, **kwargs: An
     from ombud.access.routing import conflicts_refresh_all
 
     conflicts_refresh_all(actor=actor)
+
+
+@receiver(accounts_changed)
+def _conflicts_follow_accounts(
+    sender: Any, actor: User | str, users: list[User], **kwargs: Any
+) -> None:
+    from ombud.access.routing import user_access_reconcile
+
+    for user in users:
+        user_access_reconcile(actor=actor, user=user)
 
 
 @receiver(users_left)

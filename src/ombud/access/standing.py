@@ -71,7 +71,8 @@ def investigator_candidates(case: Case) -> list[User]:
 def investigator_assign(*, actor: User, case: Case, case_key: bytes, user: User) -> None:
     if user not in investigator_candidates(case):
         raise ValidationError(_("This person may not investigate this case."))
-    case_key_grant(actor=actor, case=case, user=user, case_key=case_key)
+    if case_key_grant(actor=actor, case=case, user=user, case_key=case_key) is None:
+        return  # refused now (a conflict found at sealing), and audited
     CaseReader.objects.get_or_create(
         case=case, user=user, standing=CaseReader.Standing.INVESTIGATOR, defaults={"by": actor}
     )

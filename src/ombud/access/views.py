@@ -102,7 +102,9 @@ def rules(request: HttpRequest) -> HttpResponse:
             "category_rules": CategoryRule.objects.select_related(
                 "start_level__role", "investigator_role"
             ),
-            "pending": RuleChange.objects.filter(state=RuleChange.State.PENDING),
+            "pending": RuleChange.objects.filter(state=RuleChange.State.PENDING).select_related(
+                "user__person__unit", "person__unit"
+            ),
             "decided": RuleChange.objects.exclude(state=RuleChange.State.PENDING)[:20],
             "may_decide": is_ladder_member(user),
         },

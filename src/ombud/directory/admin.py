@@ -23,7 +23,15 @@ from ombud.audit.services import audit_record
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle, user_has_role
-from ombud.directory.services import person_save, role_grant, role_revoke, users_deactivated
+from ombud.directory.services import (
+    GATES,
+    person_save,
+    role_grant,
+    role_revoke,
+    user_create,
+    users_deactivated,
+    users_reactivated,
+)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -117,6 +125,7 @@ class PersonForm(ModelForm):
     class Meta:
         model = Person
         fields = [
+            "kind",
             "employee_id",
             "name",
             "other_names",
@@ -147,25 +156,55 @@ class PersonAdmin(AdministratorsOnly):
     autocomplete_fields = ["manager", "unit"]
     list_select_related = ["unit", "manager"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        # An entry's kind is chosen when it is proposed; employees come from the import.
+        return [] if obj is None else ["kind"]
+
+    def response_add(
+        self, request: HttpRequest, obj: Person, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if obj.pk is None:  # waiting for approval: nothing to show yet
+            return HttpResponseRedirect(reverse("admin:directory_person_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
     def save_model(self, request: HttpRequest, obj: Person, form: ModelForm, change: bool) -> None:
+        if not change:
+            # Added by hand, not by the directory import (an external board member or
+            # investigator): an account linked to it would get its password link, so
+            # the entry waits for a second ladder member.
+            GATES["person_add"](actor=_actor(request), person=obj)
+            obj.pk = None
+            self.message_user(
+                request,
+                _(
+                    "%(name)s will be added when a second member of the escalation ladder "
+                    "approves it (people of the organisation come from the directory import)."
+                )
+                % {"name": obj.name},
+                level=messages.WARNING,
+            )
+            return
         person_save(actor=_actor(request), person=obj, changed=list(form.changed_data))
-        if change and {"is_executive", "manager", "grade"} & set(form.changed_data):
+        if change and {"is_executive", "manager", "grade", "email"} & set(form.changed_data):
             obj.refresh_from_db()
             wanted = {
                 "is_executive": form.cleaned_data.get("is_executive"),
                 "manager": form.cleaned_data.get("manager"),
                 "grade": form.cleaned_data.get("grade"),
+                "email": form.cleaned_data.get("email"),
             }
             if (
                 obj.is_executive != wanted["is_executive"]
                 or obj.manager != wanted["manager"]
                 or obj.grade != wanted["grade"]
+                or obj.email != wanted["email"]
             ):
                 self.message_user(
                     request,
                     _(
-                        "The change of executive flag, grade or manager of %(name)s "
-                        "waits for a second member of the escalation ladder to approve it."
+                        "The change of executive flag, grade, manager or staff e-mail of "
+                        "%(name)s waits for a second member of the escalation ladder to "
+                        "approve it."
                     )
                     % {"name": obj.name},
                     level=messages.WARNING,
@@ -237,11 +276,30 @@ class RoleAssignmentAdmin(AdministratorsOnly):
 
 
 class NewUserForm(ModelForm):
-    """An administrator names the account; its owner chooses the password (by e-mail)."""
+    """An administrator names the account and picks its person from the directory;
+    the e-mail is that person's work e-mail, and its owner chooses the password."""
 
     class Meta:
         model = User
-        fields = ["username", "email", "person"]
+        fields = ["username", "person"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.required = True
+        field.queryset = Person.objects.filter(is_active=True, account__isnull=True)  # type: ignore[attr-defined]
+        field.help_text = _(
+            "Staff accounts belong to a person of the directory: the password link goes to "
+            "their work e-mail. Someone from outside is added to the directory first."
+        )
+
+    def clean_person(self) -> Person:
+        person = self.cleaned_data["person"]
+        if person is not None and not person.email:
+            raise ValidationError(
+                _("%(name)s has no work e-mail in the directory.") % {"name": person.name}
+            )
+        return person
 
 
 @admin.register(User, site=admin_site)
@@ -254,18 +312,19 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
     autocomplete_fields = ["person"]
     fieldsets = [
         (None, {"fields": ["username"]}),
-        (_("Person"), {"fields": ["person", "first_name", "last_name", "email"]}),
+        (_("Person"), {"fields": ["person", "email"]}),
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_form = NewUserForm
-    add_fieldsets = [(None, {"fields": ["username", "email", "person"]})]
+    add_fieldsets = [(None, {"fields": ["username", "person"]})]
     actions = ["send_password_link"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        # The forgotten-password link goes to this address: changing it would
-        # let an administrator receive someone else's link.
+        # The forgotten-password link goes to the e-mail, which is the person's from the
+        # directory; proposals, conflicts and keys are bound to this account and person.
+        # None of them changes: deactivate the account and create another instead.
         fixed = ["last_login", "date_joined"]
-        return fixed if obj is None else [*fixed, "email"]
+        return fixed if obj is None else [*fixed, "username", "person", "email"]
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
@@ -288,18 +347,29 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         if not change:
-            obj.set_unusable_password()
+            created = user_create(
+                actor=_actor(request),
+                username=obj.get_username(),
+                password=None,
+                person=form.cleaned_data["person"],
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+            if obj.email:
+                transaction.on_commit(lambda: _send_password_link(request, obj))
+            return
         obj.save()
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            users_deactivated(actor=_actor(request), users=[obj])
+        if "is_active" in form.changed_data:
+            if obj.is_active:
+                users_reactivated(actor=_actor(request), users=[obj])
+            else:
+                users_deactivated(actor=_actor(request), users=[obj])
         audit_record(
             actor=_actor(request),
-            action="directory.user.saved" if change else "directory.user.created",
+            action="directory.user.saved",
             obj=obj,
             details={"username": obj.get_username(), "fields": sorted(form.changed_data)},
         )
-        if not change and obj.email:
-            transaction.on_commit(lambda: _send_password_link(request, obj))
 
 
 def _send_password_link(request: HttpRequest, user: User) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +25,17 @@ class Unit(models.Model):
 
 
 class Person(models.Model):
-    """Someone in the organisation's directory. Never deleted: leavers become inactive."""
+    """Someone in the organisation's directory. Never deleted: leavers become inactive.
 
+    Employees come from the directory import. Someone from outside (an external board
+    member or investigator) who needs a staff account gets an entry of kind
+    ``external``, created only through four eyes."""
+
+    class Kind(models.TextChoices):
+        EMPLOYEE = "employee", _("employee")
+        EXTERNAL = "external", _("external (outside the organisation)")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.EMPLOYEE)
     employee_id = models.CharField(_("employee id"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     other_names = models.JSONField(
@@ -57,12 +68,39 @@ class Person(models.Model):
         return f"{self.name} ({self.employee_id})"
 
 
+class AccountChangeRefused(Exception):
+    """A username or the directory person of an account never changes after creation:
+    a proposal, a conflict or a grant bound to one account must never follow a name
+    to another. Deactivate the account and create a new one instead."""
+
+
 class User(AbstractUser):
-    """A sign-in. Staff and employees alike; a person in the directory may have one."""
+    """A staff sign-in, always linked to a directory person once created through the
+    services; its e-mail is that person's work e-mail, never typed."""
 
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.person_id is not None and self.person is not None:
+            # The password link goes to this address: it is the directory's, never typed.
+            self.email = self.person.email
+        fields = kwargs.get("update_fields")
+        if (
+            self.pk is not None
+            and not self._state.adding
+            and (fields is None or {"username", "person", "person_id"} & set(fields))
+        ):
+            stored = type(self).objects.filter(pk=self.pk).values("username", "person_id").first()
+            if stored is not None and (
+                stored["username"] != self.username or stored["person_id"] != self.person_id
+            ):
+                raise AccountChangeRefused(
+                    f"the username and the person of account {self.pk} never change: "
+                    "deactivate it and create a new account"
+                )
+        super().save(*args, **kwargs)
 
     def display_name(self) -> str:
         if self.person_id and self.person:

@@ -77,3 +77,21 @@ def user_has_role(*, user: User, role: str) -> bool:
 
 def users_with_role(role: str) -> QuerySet[User]:
     return User.objects.filter(is_active=True, role_assignments__role__code=role).distinct()
+
+
+def person_all_reports(*, person: Person) -> list[int]:
+    """The ids of everyone below ``person``, directly or not."""
+    table = Person._meta.db_table
+    sql = f"""
+        WITH RECURSIVE below(id, depth) AS (
+            SELECT id, 1 FROM {table} WHERE manager_id = %s
+            UNION
+            SELECT p.id, b.depth + 1
+            FROM {table} p JOIN below b ON p.manager_id = b.id
+            WHERE b.depth < %s
+        )
+        SELECT DISTINCT id FROM below
+    """  # noqa: S608 - the table name is ours, the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person.pk, MAX_CHAIN_DEPTH])
+        return [row[0] for row in cursor.fetchall() if row[0] != person.pk]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ombud.audit.services import audit_record
 from ombud.directory.models import Person, RoleAssignment, StaffRole, Unit, User
 from ombud.directory.selectors import cycle_message, manager_would_cycle
-from ombud.directory.signals import people_changed, users_left
+from ombud.directory.signals import accounts_changed, people_changed, users_left
 
 # Fields whose change is worth naming old and new in the log (conflict checks use them).
 _WATCHED = ("manager", "is_executive", "is_active", "unit")
@@ -64,6 +64,8 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
         if "person" in GATES:
             held = GATES["person"](actor, person, stored)
     person.save()
+    # An account's e-mail is always its person's (the password link goes there).
+    User.objects.filter(person=person).exclude(email=person.email).update(email=person.email)
     details: dict[str, Any] = {"employee_id": person.employee_id}
     if creating:
         audit_record(actor=actor, action="directory.person.created", obj=person, details=details)
@@ -92,6 +94,7 @@ def sign_ins_stop(actor: User | str, person_ids: list[int]) -> int:
         user.is_active = False
     if users:
         users_left.send(sender=User, actor=actor, users=users)
+        accounts_changed.send(sender=User, actor=actor, users=users)
     return len(users)
 
 
@@ -99,6 +102,13 @@ def users_deactivated(*, actor: User | str, users: list[User]) -> None:
     """Accounts switched off directly (in the admin): the same consequences."""
     if users:
         users_left.send(sender=User, actor=actor, users=users)
+        accounts_changed.send(sender=User, actor=actor, users=users)
+
+
+def users_reactivated(*, actor: User | str, users: list[User]) -> None:
+    """Accounts switched on again: who they may read is worked out afresh."""
+    if users:
+        accounts_changed.send(sender=User, actor=actor, users=users)
 
 
 @transaction.atomic
@@ -117,17 +127,17 @@ def person_deactivate(*, actor: User | str, person: Person) -> Person:
 
 
 @transaction.atomic
-def user_create(
-    *,
-    actor: User | str,
-    username: str,
-    password: str | None,
-    person: Person | None = None,
-    email: str = "",
-) -> User:
-    user = User(username=username, person=person, email=email or (person.email if person else ""))
-    if person is not None:
-        user.first_name = person.name[:150]
+def user_create(*, actor: User | str, username: str, password: str | None, person: Person) -> User:
+    """A staff account for a person of the directory. Its e-mail is the person's work
+    e-mail; its username and person never change afterwards."""
+    if person is None or person.pk is None:
+        raise ValidationError(_("A staff account is always linked to a person of the directory."))
+    if User.objects.filter(person=person).exists():
+        raise ValidationError(
+            _("%(name)s has an account already.") % {"name": person.name},
+        )
+    user = User(username=username, person=person, email=person.email)
+    user.first_name = person.name[:150]
     if password:
         user.set_password(password)
     else:
@@ -137,8 +147,9 @@ def user_create(
         actor=actor,
         action="directory.user.created",
         obj=user,
-        details={"username": username, "employee_id": person.employee_id if person else None},
+        details={"username": username, "employee_id": person.employee_id},
     )
+    accounts_changed.send(sender=User, actor=actor, users=[user])
     return user
 
 
@@ -162,6 +173,7 @@ def role_grant(*, actor: User | str, user: User, role: str) -> RoleAssignment | 
         )
         if "joined" in GATES:
             GATES["joined"](actor=actor, user=user, role=role)
+        accounts_changed.send(sender=User, actor=actor, users=[user])
     return assignment
 
 
@@ -180,4 +192,5 @@ def role_revoke(*, actor: User | str, user: User, role: str) -> bool:
             obj=user,
             details={"role": role, "username": user.get_username()},
         )
+        accounts_changed.send(sender=User, actor=actor, users=[user])
     return True

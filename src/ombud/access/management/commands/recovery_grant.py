@@ -48,9 +48,9 @@ class Command(BaseCommand):
             shares.append(text)
         try:
             recovery_grant(actor=cli_actor(), case=case, user=user, share_texts=shares)
-        except ConflictedReader:
+        except ConflictedReader as refused:
             raise CommandError(
-                f"{user.get_username()} has a conflict of interest on {case.ref}; "
+                f"{user.get_username()} may not hold {case.ref} ({str(refused).split(': ')[-1]}); "
                 "nothing was granted",
                 returncode=1,
             ) from None

@@ -1,22 +1,24 @@
-"""Background jobs of the key vault."""
+"""Alarms about keys, queued in the outbox in the transaction of their cause."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from django.core.mail import send_mail
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
-from django_tasks import task
 
+from ombud.access.services import cases_orphaned
 from ombud.directory import roles
 from ombud.directory.models import User
+from ombud.operations.outbox import outbox_put
 
 logger = logging.getLogger("ombud.access")
 
 
-@task()
-def mail_orphaned_cases(case_refs: list[str]) -> int:
+@receiver(cases_orphaned)
+def orphaned_cases_alarm(sender: Any, case_refs: list[str], **kwargs: Any) -> int:
     """Tell the head of ethics and the administrators that cases lost their last
     other key holder. References only: no content, no names."""
     recipients = sorted(
@@ -35,9 +37,13 @@ def mail_orphaned_cases(case_refs: list[str]) -> int:
         return 0
     subject = _("Ombud: cases with no other key holder")
     body = _(
-        "The last person other than a leaver who could open these cases has left:\n\n"
+        "These cases have no other active key holder (someone left, lost a role or "
+        "replaced their key):\n\n"
         "%(refs)s\n\n"
-        "Their keys were kept so the cases stay readable. Grant another reader with the "
-        "recovery ceremony (ombud recovery grant --case REF --to USER), then revoke the leaver."
+        "Grant another reader with the recovery ceremony "
+        "(ombud recovery grant --case REF --to USER); a leaver's keys, where kept, are then "
+        "revoked."
     ) % {"refs": "\n".join(case_refs)}
-    return send_mail(subject, body, None, recipients)
+    for address in recipients:
+        outbox_put(to=address, subject=subject, body=body)
+    return len(recipients)
