@@ -19,7 +19,7 @@ from ninja.security.http import HttpAuthBase
 
 from ombud.api import schemas as s
 from ombud.cases.models import Message
-from ombud.cases.selectors import case_content
+from ombud.cases.selectors import reporter_case_content
 from ombud.directory.models import Person
 from ombud.intake.attachments import AttachmentRefused, accept
 from ombud.intake.ratelimit import rate_limited
@@ -174,7 +174,7 @@ def _attachment_out(view: Any) -> dict[str, Any]:
 def reporter_case(request: HttpRequest) -> dict[str, Any]:
     access: ReporterAccess = request.auth  # type: ignore[attr-defined]
     case = access.case
-    content = case_content(case, access.case_key)
+    content = reporter_case_content(access)
     report = content.report.as_dict()
     for internal in ("channel", "received_by", "received_on"):
         report.pop(internal, None)

@@ -1,15 +1,67 @@
-"""Reading a case's content with its key. Views reach the case itself only through
-``ombud.access.selectors.case_get_for_user`` (staff) or the reporter's receipt."""
+"""The one door to a case's content. Nothing else in Ombud decrypts what is written
+about a case (``tests/cases/test_read_entries.py`` holds every module to it).
+
+Staff get content only through :func:`case_read` (the case page) and
+:func:`case_attachment_read` (one file). Each finds the case through
+``case_get_for_user``, refuses before she confirmed having no conflict, opens the
+case key with her own key, checks the reporter's managers again, and writes the
+read entry before returning anything: a page that shows the case, whatever
+brought it there (a refused reply, a refused transition), has its entry.
+:func:`case_open_for_action` gives the key to write with (seal a record, grant
+the key) and returns nothing decrypted, so it writes no read entry; the action
+writes its own.
+
+The reporter reads her own case with the key her receipt derives, through
+:func:`reporter_case_content`. Her reads are not logged, as before: the log is
+every auditor's to read, and an entry each time an anonymous reporter looks
+would put her visits on a timeline someone could match against who was where.
+
+The decrypting helpers below are private to this module."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from django.http import Http404
+from django.views.decorators.debug import sensitive_variables
+
+from ombud.access.routing import conflicts_refresh
+from ombud.access.selectors import case_get_for_user, has_confirmed
+from ombud.access.services import CaseKeyUnavailable, case_key_open
+from ombud.audit.services import audit_record
 from ombud.cases.models import Attachment, Case, CaseNote, Message, TimelineEvent
-from ombud.cases.records import record_open, record_open_json
+from ombud.cases.records import record_context
+from ombud.crypto import aead
+from ombud.directory.models import Person, User
 from ombud.intake.report import Report
+
+if TYPE_CHECKING:
+    from ombud.intake.services import ReporterAccess
+
+# The read entries: the auditors' "who looked at this case" counts these.
+READ = "cases.case.read"
+ATTACHMENT_READ = "cases.attachment.opened"
+ORIGINAL_READ = "cases.attachment.original_opened"
+
+
+class CaseNotConfirmed(Exception):
+    """She has not yet said she has no conflict: nothing is decrypted before."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(case.ref)
+        self.case = case
+
+
+class CaseLocked(Exception):
+    """Her key is not unlocked in this session, or does not open this case."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(case.ref)
+        self.case = case
 
 
 @dataclass(frozen=True)
@@ -45,8 +97,139 @@ class CaseContent:
     timeline: list[TimelineEvent]
 
 
+@dataclass(frozen=True)
+class NoteView:
+    author: str
+    body: str
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class CaseReading:
+    """What a reader's page shows, decrypted once its read entry is written."""
+
+    case: Case
+    content: CaseContent
+    notes: list[NoteView]
+
+
+# The doors --------------------------------------------------------------------
+
+
+@sensitive_variables()
+def case_open_for_action(
+    *, user: User, public_id: str, private: bytes | None
+) -> tuple[Case, bytes]:
+    """The case and its key, for an action that writes (a note, a reply, a
+    transition, a grant). Http404, CaseNotConfirmed or CaseLocked otherwise.
+    Nothing decrypted leaves here: to show the case, call :func:`case_read`."""
+    case, case_key, _report = _opened(user=user, public_id=public_id, private=private)
+    return case, case_key
+
+
+@sensitive_variables()
+def case_read(*, user: User, public_id: str, private: bytes | None) -> CaseReading:
+    """Everything the case page shows, after writing its read entry."""
+    case, case_key, report = _opened(user=user, public_id=public_id, private=private)
+    _read_recorded(user, case, READ)
+    return CaseReading(
+        case=case,
+        content=_case_content(case, case_key, report),
+        notes=_case_notes(case, case_key),
+    )
+
+
+@sensitive_variables()
+def case_attachment_read(
+    *,
+    user: User,
+    public_id: str,
+    private: bytes | None,
+    attachment_id: uuid.UUID,
+    original: bool = False,
+) -> tuple[AttachmentView, bytes]:
+    """One file's copy without metadata (or, when asked, its original), after
+    writing its read entry. Http404 for a file that is not this case's."""
+    case, case_key, _report = _opened(user=user, public_id=public_id, private=private)
+    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    _read_recorded(
+        user, case, ORIGINAL_READ if original else ATTACHMENT_READ, attachment=str(attachment.id)
+    )
+    kind = "attachment-original" if original else "attachment-stripped"
+    blob = attachment.original if original else attachment.stripped
+    data = _record_open(case_key=case_key, case=case, kind=kind, record_id=attachment.id, blob=blob)
+    return _attachment_view(case, case_key, attachment), data
+
+
+@sensitive_variables()
+def reporter_case_content(access: ReporterAccess) -> CaseContent:
+    """The reporter's own case, opened with her receipt's key (not logged: see above)."""
+    return _case_content(access.case, access.case_key)
+
+
+# Behind the doors ---------------------------------------------------------------
+
+
+@sensitive_variables()
+def _opened(*, user: User, public_id: str, private: bytes | None) -> tuple[Case, bytes, Report]:
+    case = case_get_for_user(user=user, public_id=public_id)
+    if not has_confirmed(user=user, case=case):
+        raise CaseNotConfirmed(case)
+    if private is None:
+        raise CaseLocked(case)
+    try:
+        case_key = case_key_open(case=case, user=user, private=private)
+    except CaseKeyUnavailable:
+        raise CaseLocked(case) from None
+    report = _case_report(case, case_key)
+    _reporter_chain_checked(user, case, report)
+    return case, case_key, report
+
+
+def _read_recorded(user: User, case: Case, action: str, **details: str) -> None:
+    audit_record(
+        actor=user,
+        action=action,
+        obj=case,
+        details={
+            "case": case.ref,
+            "permission": case.permission,  # type: ignore[attr-defined]
+            **details,
+        },
+    )
+
+
+def _reporter_chain_checked(user: User, case: Case, report: Report) -> None:
+    """The reporter's own managers change with the directory, and only a reader can
+    see who she is: check them again whenever the case is opened (Http404 for a
+    reader who turns out to be one of them)."""
+    identity = report.identity
+    if identity.mode != "anonymous" and identity.employee_id:
+        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
+        if reporter is not None and user in conflicts_refresh(
+            actor=user, case=case, reporter=reporter
+        ):
+            raise Http404
+
+
+def _record_open(
+    *, case_key: bytes, case: Case, kind: str, record_id: object, blob: bytes | memoryview
+) -> bytes:
+    return aead.decrypt(case_key, bytes(blob), record_context(case, kind, record_id, 1))
+
+
+def _record_open_json(
+    *, case_key: bytes, case: Case, kind: str, record_id: object, blob: bytes | memoryview
+) -> Any:
+    return json.loads(
+        _record_open(case_key=case_key, case=case, kind=kind, record_id=record_id, blob=blob)
+    )
+
+
 def _attachment_view(case: Case, case_key: bytes, attachment: Attachment) -> AttachmentView:
-    meta = record_open_json(
+    meta = _record_open_json(
         case_key=case_key,
         case=case,
         kind="attachment-meta",
@@ -63,11 +246,11 @@ def _attachment_view(case: Case, case_key: bytes, attachment: Attachment) -> Att
     )
 
 
-def case_report(case: Case, case_key: bytes) -> Report:
+def _case_report(case: Case, case_key: bytes) -> Report:
     if case.report is None:
         raise ValueError(f"{case.ref} has no report")
     return Report.from_dict(
-        record_open_json(
+        _record_open_json(
             case_key=case_key,
             case=case,
             kind="report",
@@ -77,7 +260,7 @@ def case_report(case: Case, case_key: bytes) -> Report:
     )
 
 
-def case_content(case: Case, case_key: bytes) -> CaseContent:
+def _case_content(case: Case, case_key: bytes, report: Report | None = None) -> CaseContent:
     attachments = [
         _attachment_view(case, case_key, attachment)
         for attachment in Attachment.objects.filter(case=case).defer("original", "stripped")
@@ -88,7 +271,7 @@ def case_content(case: Case, case_key: bytes) -> CaseContent:
             by_message.setdefault(view.message_id, []).append(view)
     messages = []
     for message in Message.objects.filter(case=case).select_related("author__person"):
-        data = record_open_json(
+        data = _record_open_json(
             case_key=case_key, case=case, kind="message", record_id=message.id, blob=message.body
         )
         messages.append(
@@ -103,38 +286,18 @@ def case_content(case: Case, case_key: bytes) -> CaseContent:
             )
         )
     return CaseContent(
-        report=case_report(case, case_key),
+        report=report if report is not None else _case_report(case, case_key),
         attachments=[view for view in attachments if view.message_id is None],
         messages=messages,
         timeline=list(TimelineEvent.objects.filter(case=case)),
     )
 
 
-def attachment_file(
-    *, case: Case, case_key: bytes, attachment_id: uuid.UUID, original: bool = False
-) -> tuple[AttachmentView, bytes] | None:
-    """One attachment's stripped copy (or, when asked, its original) and its details."""
-    attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
-    if attachment is None:
-        return None
-    kind = "attachment-original" if original else "attachment-stripped"
-    blob = attachment.original if original else attachment.stripped
-    data = record_open(case_key=case_key, case=case, kind=kind, record_id=attachment.id, blob=blob)
-    return _attachment_view(case, case_key, attachment), data
-
-
-@dataclass(frozen=True)
-class NoteView:
-    author: str
-    body: str
-    created_at: datetime.datetime
-
-
-def case_notes(case: Case, case_key: bytes) -> list[NoteView]:
+def _case_notes(case: Case, case_key: bytes) -> list[NoteView]:
     return [
         NoteView(
             author=note.author.display_name(),
-            body=record_open_json(
+            body=_record_open_json(
                 case_key=case_key, case=case, kind="note", record_id=note.id, blob=note.body
             )["body"],
             created_at=note.created_at,

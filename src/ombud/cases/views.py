@@ -1,5 +1,6 @@
 """Staff pages: the inbox, a case, replies to the reporter, attachments, oral reports.
-Every case is reached through ``case_get_for_user``."""
+Every case is reached through ``case_get_for_user``, and its content only through the
+doors of ``ombud.cases.selectors``, which write the read entry."""
 
 from __future__ import annotations
 
@@ -20,16 +21,14 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.models import CaseReader
-from ombud.access.routing import case_party_add, conflicts_refresh
+from ombud.access.routing import case_party_add
 from ombud.access.selectors import (
     case_get_for_user,
     case_held_by,
     cases_for_user,
     cases_held_above,
-    has_confirmed,
     reading_permission,
 )
-from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.access.session import session_private_key
 from ombud.access.standing import (
     case_assign,
@@ -40,9 +39,14 @@ from ombud.access.standing import (
     investigator_candidates,
     level_members,
 )
-from ombud.audit.services import audit_record
 from ombud.cases.models import Case, CaseLink, Category, Party, State
-from ombud.cases.selectors import attachment_file, case_content, case_notes, case_report
+from ombud.cases.selectors import (
+    CaseLocked,
+    CaseNotConfirmed,
+    case_attachment_read,
+    case_open_for_action,
+    case_read,
+)
 from ombud.cases.services import case_link, case_note_add
 from ombud.cases.workflow import OUTCOMES, SEVERITIES, case_transition, transitions_for
 from ombud.deadlines.models import Deadline
@@ -78,16 +82,6 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _case_key(request: HttpRequest, case: Case) -> bytes | None:
-    private = session_private_key(request)
-    if private is None:
-        return None
-    try:
-        return case_key_open(case=case, user=_user(request), private=private)
-    except CaseKeyUnavailable:
-        return None
-
-
 def _locked(request: HttpRequest, case: Case) -> HttpResponse:
     return render(request, "cases/locked.html", {"case": case}, status=409)
 
@@ -116,41 +110,38 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _reporter_chain_checked(user: User, case: Case, case_key: bytes) -> None:
-    """The reporter's own managers change with the directory, and only a reader can
-    see who she is: check them again whenever the case is opened (Http404 for a
-    reader who turns out to be one of them)."""
-    identity = case_report(case, case_key).identity
-    if identity.mode != "anonymous" and identity.employee_id:
-        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
-        if reporter is not None and user in conflicts_refresh(
-            actor=user, case=case, reporter=reporter
-        ):
-            raise Http404
-
-
 def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | HttpResponse:
-    """The case and its key, for someone who may read it now and has confirmed
-    having no conflict; otherwise the page to go to instead."""
-    case = case_get_for_user(user=_user(request), public_id=public_id)
-    if not has_confirmed(user=_user(request), case=case):
-        return redirect("cases:detail", public_id=case.public_id)
-    case_key = _case_key(request, case)
-    if case_key is None:
-        return _locked(request, case)
-    _reporter_chain_checked(_user(request), case, case_key)
-    return case, case_key
+    """The case and its key, to act on it, for someone who may read it now and has
+    confirmed having no conflict; otherwise the page to go to instead."""
+    try:
+        return case_open_for_action(
+            user=_user(request), public_id=public_id, private=session_private_key(request)
+        )
+    except CaseNotConfirmed as refused:
+        return redirect("cases:detail", public_id=refused.case.public_id)
+    except CaseLocked as refused:
+        return _locked(request, refused.case)
 
 
 def _case_page(
     request: HttpRequest,
-    case: Case,
-    case_key: bytes,
+    public_id: str,
     reply: forms.Form,
     status: int = 200,
     transition_errors: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
-    content = case_content(case, case_key)
+    """The case page, whatever brought her to it: its content comes only with its
+    read entry."""
+    try:
+        reading = case_read(
+            user=_user(request), public_id=public_id, private=session_private_key(request)
+        )
+    except CaseNotConfirmed as refused:
+        # Recusal first: nothing is decrypted before she says she has no conflict.
+        return render(request, "cases/confirm.html", {"case": refused.case})
+    except CaseLocked as refused:
+        return _locked(request, refused.case)
+    case, content = reading.case, reading.content
     # A report through the API may name someone by employee id alone: staff see the name.
     unnamed = {item.employee_id for item in content.report.accused if not item.name}
     if unnamed:
@@ -166,7 +157,7 @@ def _case_page(
             "case": case,
             "content": content,
             "reply": reply,
-            "notes": case_notes(case, case_key),
+            "notes": reading.notes,
             "links": CaseLink.objects.filter(case=case).select_related("other"),
             "linked_from": CaseLink.objects.filter(other=case).select_related("case"),
             "standings": CaseReader.objects.filter(
@@ -193,22 +184,7 @@ def _case_page(
 @login_required
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _user(request)
-    case = case_get_for_user(user=user, public_id=public_id)
-    if not has_confirmed(user=user, case=case):
-        # Recusal first: nothing is decrypted before she says she has no conflict.
-        return render(request, "cases/confirm.html", {"case": case})
-    case_key = _case_key(request, case)
-    if case_key is None:
-        return _locked(request, case)
-    _reporter_chain_checked(user, case, case_key)
-    audit_record(
-        actor=user,
-        action="cases.case.read",
-        obj=case,
-        details={"case": case.ref, "permission": case.permission},  # type: ignore[attr-defined]
-    )
-    return _case_page(request, case, case_key, ReplyForm())
+    return _case_page(request, public_id, ReplyForm())
 
 
 @login_required
@@ -333,8 +309,7 @@ def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
-        case.refresh_from_db()
-        return _case_page(request, case, case_key, ReplyForm(), 400, transition_errors=errors)
+        return _case_page(request, case.public_id, ReplyForm(), 400, transition_errors=errors)
     messages.success(request, _("Done. The reporter sees it on her page."))
     return redirect("cases:detail", public_id=case.public_id)
 
@@ -427,7 +402,7 @@ def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
     case, case_key = opened
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return _case_page(request, case, case_key, form, status=400)
+        return _case_page(request, case.public_id, form, status=400)
     message_to_reporter(actor=user, case=case, case_key=case_key, body=form.cleaned_data["body"])
     messages.success(request, _("Sent. The reporter sees it on her page."))
     return redirect("cases:detail", public_id=case.public_id)
@@ -437,24 +412,19 @@ def case_reply(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_attachment(request: HttpRequest, public_id: str, attachment_id: uuid.UUID) -> HttpResponse:
     """The copy without metadata; the original only on request (POST), audited."""
-    user = _user(request)
-    opened = _readable(request, public_id)
-    if isinstance(opened, HttpResponse):
-        return opened
-    case, case_key = opened
     original = request.method == "POST"
-    found = attachment_file(
-        case=case, case_key=case_key, attachment_id=attachment_id, original=original
-    )
-    if found is None:
-        raise Http404
-    view, data = found
-    audit_record(
-        actor=user,
-        action="cases.attachment.original_opened" if original else "cases.attachment.opened",
-        obj=case,
-        details={"case": case.ref, "attachment": str(attachment_id)},
-    )
+    try:
+        view, data = case_attachment_read(
+            user=_user(request),
+            public_id=public_id,
+            private=session_private_key(request),
+            attachment_id=attachment_id,
+            original=original,
+        )
+    except CaseNotConfirmed as refused:
+        return redirect("cases:detail", public_id=refused.case.public_id)
+    except CaseLocked as refused:
+        return _locked(request, refused.case)
     response = HttpResponse(data, content_type=view.mime)
     name = ("original-" if original else "") + view.name
     response["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(name)

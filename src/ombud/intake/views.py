@@ -452,14 +452,14 @@ def _status_page(
     status: int = 200,
 ) -> HttpResponse:
     """The reporter's own case: her report, state, deadlines, timeline, messages."""
-    from ombud.cases.selectors import case_content
+    from ombud.cases.selectors import reporter_case_content
 
     return render(
         request,
         "intake/status.html",
         {
             "case": access.case,
-            "content": case_content(access.case, access.case_key),
+            "content": reporter_case_content(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
             "outside_channels": OutsideChannel.objects.all(),
