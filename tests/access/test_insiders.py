@@ -308,3 +308,24 @@ def test_a_ladder_member_whose_role_is_removed_loses_the_keys_it_gave(cast, stor
     approve(story.board[0], RuleChange.objects.get(kind="role_revoke"))
     assert not CaseKeyGrant.objects.filter(case=case, user=story.head_of_ethics).exists()
     assert Case.objects.get(pk=case.pk).key_grants.filter(user=cast.handler).exists()
+
+
+def test_the_reporters_own_manager_given_a_role_after_routing_is_refused_the_key_when_owed_it(
+    cast,
+):
+    """Only a key holder can see who a confidential reporter is: the holder who
+    fulfils a pending grant checks the reporter's managers before sealing."""
+    from tests.access.reports import against_client_by_rhea
+
+    ethics = make_staff("C050", "Sunniva Hale", roles.HEAD_OF_ETHICS, "Ethics")
+    case = against_client_by_rhea()  # Rhea, confidentially; her team lead has no account yet
+    lead = user_create(
+        actor=cast.administrator, username="jonas", password="correct horse", person=cast.team_lead
+    )
+    assert role_grant(actor=cast.administrator, user=lead, role=roles.HANDLER) is None
+    approve(ethics, RuleChange.objects.get(kind="role_grant"))
+    assert PendingGrant.objects.filter(case=case, user=lead).exists()  # owed, as a new member
+    signed_in(cast.handler)  # Hana holds the case and signs in
+    assert not CaseKeyGrant.objects.filter(case=case, user=lead).exists()
+    refusal = AuditEntry.objects.get(action="access.case_key.refused")
+    assert '"to":"jonas"' in refusal.details

@@ -461,14 +461,9 @@ def case_keys_new(case: Case) -> bytes:
 def _reporter_of(case: Case, case_key: bytes) -> Person | None:
     """A named or confidential reporter's directory entry (only a key holder can
     see who she is); None for an anonymous one."""
-    from ombud.cases.selectors import case_report
+    from ombud.cases.selectors import case_reporter_for_conflicts
 
-    if case.report is None:
-        return None
-    identity = case_report(case, case_key).identity
-    if identity.mode == "anonymous" or not identity.employee_id:
-        return None
-    return Person.objects.filter(employee_id=identity.employee_id).first()
+    return case_reporter_for_conflicts(case=case, case_key=case_key)
 
 
 def pending_grants_fulfil(*, holder: User, private: bytes) -> int:

@@ -173,6 +173,20 @@ def reporter_case_content(access: ReporterAccess) -> CaseContent:
 
 
 @sensitive_variables()
+@sensitive_variables()
+def case_reporter_for_conflicts(*, case: Case, case_key: bytes) -> Person | None:
+    """A named or confidential reporter's directory entry, for a key holder's
+    conflict check when a pending grant is fulfilled (her managers must not be
+    sealed the key). Nothing is shown to anyone, so no read entry; None for an
+    anonymous reporter or a case without a report."""
+    if case.report is None:
+        return None
+    identity = _case_report(case, case_key).identity
+    if identity.mode == "anonymous" or not identity.employee_id:
+        return None
+    return Person.objects.filter(employee_id=identity.employee_id).first()
+
+
 def _opened(*, user: User, public_id: str, private: bytes | None) -> tuple[Case, bytes, Report]:
     case = case_get_for_user(user=user, public_id=public_id)
     if not has_confirmed(user=user, case=case):
