@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -358,6 +358,10 @@ def _may_decide(actor: User, change: RuleChange, rejecting: bool = False) -> Non
             raise ValidationError(_("Nobody approves a change about themselves."))
 
 
+# Changes owned by apps above this one (deadline policies) say how they are applied.
+APPLIERS: dict[str, Callable[[dict[str, Any], User], None]] = {}
+
+
 def _bound_user(payload: dict[str, Any]) -> User:
     user_id = payload.get("user_id")
     user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
@@ -372,7 +376,9 @@ def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
     from ombud.access.services import staff_key_approve
     from ombud.directory.services import person_save, role_grant, role_revoke, unit_ensure
 
-    if kind == RuleChange.Kind.STAFF_KEY:
+    if kind in APPLIERS:
+        APPLIERS[kind](payload, actor)
+    elif kind == RuleChange.Kind.STAFF_KEY:
         staff_key_approve(
             actor=actor, user=_bound_user(payload), fingerprint=payload["fingerprint"]
         )

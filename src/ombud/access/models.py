@@ -223,6 +223,7 @@ class RuleChange(models.Model):
         PERSON = "person", _("an executive flag, manager or staff e-mail")
         EXTERNAL = "external", _("a person added by hand")
         STAFF_KEY = "staff_key", _("a replaced staff key")
+        DEADLINE_POLICY = "deadline_policy", _("a deadline policy or where it applies")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for approval")

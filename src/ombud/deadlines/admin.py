@@ -1,14 +1,27 @@
+"""Deadline policies, where they apply, and outside channels, in the admin. Policies
+and their uses change only when a second ladder member approves (deadlines.rules);
+outside channels are saved at once. Every save is audited."""
+
 from __future__ import annotations
 
-import datetime as dt
-import json
+from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from ombud.deadlines.models import DeadlinePolicy, DeadlinePolicyUse, OutsideChannel
-from ombud.directory.admin import AdministratorsOnly, admin_site
+from ombud.deadlines.rules import (
+    outside_channel_save,
+    policy_change_propose,
+    policy_use_change_propose,
+    rules_check,
+)
+from ombud.directory.admin import AdministratorsOnly, _actor, admin_site
 
 
 class PolicyForm(forms.ModelForm):
@@ -17,38 +30,82 @@ class PolicyForm(forms.ModelForm):
         fields = ["slug", "name", "rules"]
 
     def clean_rules(self) -> str:
-        text = self.cleaned_data["rules"]
-        try:
-            rules = json.loads(text)
-        except ValueError as exc:
-            raise ValidationError(f"not JSON: {exc}") from None
-        if not isinstance(rules, list) or not all(
-            isinstance(rule, dict) and {"name", "met_by", "from", "window"} <= set(rule)
-            for rule in rules
-        ):
-            raise ValidationError("a list of rules, each with name, met_by, from and window")
-        from ombud.deadlines.calendar import window_end
-
-        start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
-        for rule in rules:
-            try:
-                window_end(start, rule["window"], country="IE", tz="UTC")
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise ValidationError(f"rule {rule['name']!r}: {exc}") from None
+        text: str = self.cleaned_data["rules"]
+        rules_check(text)
         return text
 
 
+class WaitsForFourEyes(AdministratorsOnly):
+    """A save here becomes a proposal: nothing changes until a second ladder member
+    approves it at /rules/."""
+
+    def propose(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        try:
+            self.propose(request, obj, form, change)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("This waits for a second member of the escalation ladder to approve it."),
+            level=messages.WARNING,
+        )
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # nothing was added yet; the proposal is audited
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None
+
+    def _back(self) -> HttpResponse:
+        meta = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._back()
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        return self._back()
+
+
 @admin.register(DeadlinePolicy, site=admin_site)
-class DeadlinePolicyAdmin(AdministratorsOnly):
+class DeadlinePolicyAdmin(WaitsForFourEyes):
     form = PolicyForm
     list_display = ["name", "slug", "updated_at"]
 
+    def propose(
+        self, request: HttpRequest, obj: DeadlinePolicy, form: ModelForm, change: bool
+    ) -> None:
+        changed = form.changed_data if change else ["slug", "name", "rules"]
+        fields = {name: form.cleaned_data[name] for name in changed}
+        if fields:
+            stored = DeadlinePolicy.objects.get(pk=obj.pk) if change else DeadlinePolicy()
+            policy_change_propose(actor=_actor(request), policy=stored, fields=fields)
+
 
 @admin.register(DeadlinePolicyUse, site=admin_site)
-class DeadlinePolicyUseAdmin(AdministratorsOnly):
+class DeadlinePolicyUseAdmin(WaitsForFourEyes):
     list_display = ["category", "policy"]
+
+    def propose(
+        self, request: HttpRequest, obj: DeadlinePolicyUse, form: ModelForm, change: bool
+    ) -> None:
+        stored = DeadlinePolicyUse.objects.get(pk=obj.pk) if change else DeadlinePolicyUse()
+        policy_use_change_propose(
+            actor=_actor(request), use=stored, category=obj.category, policy=obj.policy
+        )
 
 
 @admin.register(OutsideChannel, site=admin_site)
 class OutsideChannelAdmin(AdministratorsOnly):
     list_display = ["name", "contact", "position"]
+
+    def save_model(
+        self, request: HttpRequest, obj: OutsideChannel, form: ModelForm, change: bool
+    ) -> None:
+        outside_channel_save(actor=_actor(request), channel=obj, changed=list(form.changed_data))

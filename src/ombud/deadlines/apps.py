@@ -5,3 +5,6 @@ class DeadlinesConfig(AppConfig):
     name = "ombud.deadlines"
     label = "deadlines"
     verbose_name = "Deadlines"
+
+    def ready(self) -> None:
+        from ombud.deadlines import rules  # noqa: F401 - registers how policy changes apply
