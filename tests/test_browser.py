@@ -102,14 +102,14 @@ def test_the_home_page_renders_with_its_stylesheet(tab, demo_url):
 def test_an_administrator_signs_in_and_edits_the_directory_without_csp_violations(tab, demo_url):
     page = tab.page
     sign_in(tab, demo_url, "wenna.trelawny", DEMO_PASSWORD)
-    assert page.get_by_text("Signed in as Wenna Trelawny").is_visible()
+    expect(page.get_by_text("Signed in as Wenna Trelawny")).to_be_visible()
     page.get_by_role("link", name="Manage the directory").click()
     page.get_by_role("link", name="People").first.click()
     page.get_by_role("link", name="Q0013", exact=True).click()
     page.get_by_label("Job title").fill("Senior Buyer")
     tab.shot("admin-person.png")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("was changed successfully").is_visible()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
     tab.shot("admin-people.png")
     assert tab.csp_violations == []
 
@@ -126,7 +126,7 @@ def test_a_handler_who_opens_the_admin_is_told_she_may_not(tab, demo_url):
     sign_in(tab, demo_url, "amara.quenby", DEMO_PASSWORD)
     response = tab.page.goto(demo_url + "/admin/")
     assert response is not None and response.status == 403
-    assert tab.page.get_by_text("Your account may not do this").is_visible()
+    expect(tab.page.get_by_text("Your account may not do this")).to_be_visible()
 
 
 def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(browser, demo_url):
@@ -147,7 +147,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page.get_by_label("Search the directory by name").fill("ostby")
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Add Henrik Ostby").click()
-    assert page.get_by_text("Linked to the directory.").is_visible()
+    expect(page.get_by_text("Linked to the directory.")).to_be_visible()
     assert page.get_by_label("What happened?").input_value().startswith("He blocked the door")
     page.get_by_label("Add files").set_input_files(
         files=[
@@ -156,11 +156,11 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     )
     reporter.shot("report-form.png")
     page.get_by_role("button", name="Review my report").click()
-    assert page.get_by_role("heading", name="Review your report").is_visible()
-    assert page.get_by_text("note.txt").is_visible()
+    expect(page.get_by_role("heading", name="Review your report")).to_be_visible()
+    expect(page.get_by_text("note.txt")).to_be_visible()
     reporter.shot("report-review.png")
     page.get_by_role("button", name="Send my report").click()
-    assert page.get_by_role("heading", name="Your report has been received").is_visible()
+    expect(page.get_by_role("heading", name="Your report has been received")).to_be_visible()
     receipt = page.locator(".receipt-code").inner_text().strip()
     reporter.shot("report-receipt.png")
 
@@ -169,7 +169,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page.get_by_role("button", name="Open my report").click()
     page.get_by_label("Your message").fill("He was in the store again today.")
     page.get_by_role("button", name="Send a message").click()
-    assert page.get_by_text("Sent. The people handling your case will see it.").is_visible()
+    expect(page.get_by_text("Sent. The people handling your case will see it.")).to_be_visible()
 
     handler = Tab(browser.new_context().new_page())
     sign_in(handler, demo_url, "amara.quenby", DEMO_PASSWORD)
@@ -178,7 +178,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.page.get_by_role("link", name=reference).click()
     handler.shot("case-confirm.png")
     handler.page.get_by_role("button", name="I have no conflict: open the case").click()
-    assert handler.page.get_by_text("He was in the store again today.").is_visible()
+    expect(handler.page.get_by_text("He was in the store again today.")).to_be_visible()
     handler.page.get_by_label("Acknowledgement, written to the reporter").fill(
         "We have your report and are on it."
     )
@@ -188,8 +188,8 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.shot("case-page.png")
 
     page.reload()
-    assert page.get_by_text("Are you safe right now?").is_visible()
-    assert page.get_by_text("Your report was acknowledged").is_visible()
-    assert page.get_by_text("We have your report and are on it.").is_visible()
+    expect(page.get_by_text("Are you safe right now?")).to_be_visible()
+    expect(page.get_by_text("Your report was acknowledged")).to_be_visible()
+    expect(page.get_by_text("We have your report and are on it.")).to_be_visible()
     reporter.shot("report-status.png")
     assert reporter.csp_violations == [] and handler.csp_violations == []

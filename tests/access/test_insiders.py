@@ -17,6 +17,7 @@ from ombud.directory import roles
 from ombud.directory.models import AccountChangeRefused, Person, User
 from ombud.directory.selectors import user_has_role
 from ombud.directory.services import role_grant, role_revoke, user_create
+from ombud.integrity import rows_retag
 from tests.access.reports import against
 from tests.access.test_vault import signed_in
 from tests.conftest import ACTOR, make_person, make_staff
@@ -228,8 +229,11 @@ def test_a_key_is_refused_at_sealing_to_someone_the_directory_now_says_is_confli
 
     case = against("C004")
     case_key = case_key_of(case, cast.handler)
-    # The directory moved Emil under the accused, and nothing recomputed it yet.
-    Person.objects.filter(pk=cast.unrelated_handler.person_id).update(manager=cast.team_lead)
+    # The directory moved Emil under the accused, and nothing recomputed it yet (a
+    # bulk write of Ombud's own, tagged, that sent no signal).
+    moved = Person.objects.filter(pk=cast.unrelated_handler.person_id)
+    moved.update(manager=cast.team_lead)
+    rows_retag(moved)
     CaseKeyGrant.objects.filter(case=case, user=cast.unrelated_handler).delete()
     assert (
         case_key_grant(actor="test", case=case, user=cast.unrelated_handler, case_key=case_key)

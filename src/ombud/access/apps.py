@@ -6,12 +6,15 @@ class AccessConfig(AppConfig):
     verbose_name = "Access and keys"
 
     def ready(self) -> None:
+        from ombud import integrity
         from ombud.access import (
             four_eyes,
             routing,
             signals,  # noqa: F401 - connects the receivers
         )
         from ombud.access.services import HOOKS
+
+        integrity.connect()
         from ombud.directory.services import GATES
 
         HOOKS.update(key_replaced=four_eyes.staff_key_approval_on_replace)

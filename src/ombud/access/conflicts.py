@@ -29,6 +29,7 @@ from ombud.directory.selectors import (
     person_direct_reports,
     person_management_chain,
 )
+from ombud.integrity import row_check
 
 # Conflict reasons (access.models.Conflict.Reason values), here to avoid an import cycle.
 PARTY = "party"
@@ -55,21 +56,30 @@ def conflicted_people(case: Case, reporter: Person | None = None) -> dict[int, s
             found.setdefault(person.pk, reason)
 
     parties = list(Party.objects.filter(case=case).select_related("person"))
-    add((party.person for party in parties), PARTY)
+    add((checked(party.person) for party in parties), PARTY)
     for party in parties:
         if party.role in CHAIN_ROLES:
-            add(person_management_chain(person=party.person), CHAIN)
+            add(map(checked, person_management_chain(person=party.person)), CHAIN)
         if party.role == Party.Role.ACCUSED:
-            add(person_direct_reports(person=party.person), REPORTS_TO_ACCUSED)
+            add(map(checked, person_direct_reports(person=party.person)), REPORTS_TO_ACCUSED)
     if reporter is not None:
-        add(person_management_chain(person=reporter), CHAIN)
+        checked(reporter)
+        add(map(checked, person_management_chain(person=reporter)), CHAIN)
     return found
+
+
+def checked(person: Person) -> Person:
+    """The person, whose row's manager link and flags decide conflicts: RowTampered
+    when it was written around Ombud."""
+    row_check(person)
+    return person
 
 
 def person_conflicts(person: Person) -> dict[int, str]:
     """Case id -> reason, for every case the directory keeps ``person`` away from
     (all but her being above a reporter, which only a reader can see)."""
     found: dict[int, str] = {}
+    checked(person)
     for case_id in Party.objects.filter(person=person).values_list("case_id", flat=True):
         found.setdefault(case_id, PARTY)
     below = person_all_reports(person=person)

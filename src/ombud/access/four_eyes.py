@@ -35,6 +35,7 @@ from ombud.cases.models import Party
 from ombud.directory import roles
 from ombud.directory.models import Person, StaffRole, User
 from ombud.directory.selectors import user_roles
+from ombud.integrity import rows_retag
 
 _applying: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "four_eyes_applying", default=False
@@ -230,6 +231,7 @@ def import_gate(actor: User | str, before: Snapshot) -> int:
                 manager_id=person.manager_id,
                 email=person.email,
             )
+            rows_retag(Person.objects.filter(pk=person.pk))
             held += 1
     return held
 

@@ -20,6 +20,10 @@ class StaffKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("staff key")
 
@@ -44,6 +48,10 @@ class CaseKeyGrant(models.Model):
     public_key = models.BinaryField(max_length=32)
     granted_at = models.DateTimeField(auto_now_add=True)
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "user"], name="one_grant_per_reader")
@@ -65,6 +73,10 @@ class PendingGrant(models.Model):
     held_for_key = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "user"], name="one_pending_per_reader")
@@ -84,6 +96,10 @@ class RecoveryKey(models.Model):
     shares = models.PositiveSmallIntegerField()
     threshold = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"recovery key {self.fingerprint}"
@@ -122,6 +138,10 @@ class LadderLevel(models.Model):
     position = models.PositiveSmallIntegerField(unique=True)
     role = models.OneToOneField(StaffRole, on_delete=models.PROTECT, related_name="ladder_level")
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["position"]
 
@@ -139,6 +159,10 @@ class RoutingPolicy(models.Model):
         LadderLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     executive_grades = models.CharField(max_length=200, blank=True)
+
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return "routing policy"
@@ -158,6 +182,10 @@ class CategoryRule(models.Model):
         StaffRole, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     def __str__(self) -> str:
         return f"rule for {self.category}"
 
@@ -175,6 +203,10 @@ class Conflict(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="case_conflicts")
     reason = models.CharField(max_length=30, choices=Reason.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -40,22 +40,32 @@ from ombud.access.services import (
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, Party
 from ombud.directory import roles
-from ombud.directory.models import Person, User
+from ombud.directory.models import Person, RoleAssignment, User
 from ombud.directory.selectors import user_roles
+from ombud.integrity import RowTampered, row_check, rows_valid
 
 __all__ = ["accused_of", "conflicted_people"]
 
 
 def ladder() -> list[LadderLevel]:
-    return list(LadderLevel.objects.select_related("role").order_by("position"))
+    """The ladder's levels; a level written around Ombud is left out (and reported)."""
+    return rows_valid(LadderLevel.objects.select_related("role").order_by("position"))
 
 
 def ladder_role_codes() -> set[str]:
-    return set(LadderLevel.objects.values_list("role__code", flat=True))
+    return {level.role.code for level in ladder()}
 
 
 def policy() -> RoutingPolicy:
     return RoutingPolicy.objects.filter(pk=1).first() or RoutingPolicy()
+
+
+def routing_rows_checked() -> None:
+    """Raise RowTampered when any row that decides where a case starts fails its tag:
+    routing on a forged ladder or rule could send a case to the wrong people."""
+    for model in (LadderLevel, CategoryRule, RoutingPolicy):
+        for row in model.objects.all():
+            row_check(row)
 
 
 def is_executive(person: Person, grades: set[str]) -> bool:
@@ -63,7 +73,7 @@ def is_executive(person: Person, grades: set[str]) -> bool:
 
 
 def conflicted_user_ids(case: Case) -> set[int]:
-    return set(Conflict.objects.filter(case=case).values_list("user_id", flat=True))
+    return {conflict.user_id for conflict in rows_valid(Conflict.objects.filter(case=case))}
 
 
 def start_level(case: Case) -> LadderLevel | None:
@@ -95,12 +105,13 @@ def _record_conflicts(*, actor: User | str, case: Case, people: dict[int, str]) 
 
 
 def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
+    assignments = RoleAssignment.objects.filter(
+        role=level.role_id, user__is_active=True, user__person__isnull=False
+    ).select_related("user")
     return [
-        user
-        for user in User.objects.filter(
-            is_active=True, person__isnull=False, role_assignments__role=level.role_id
-        ).distinct()
-        if user.pk not in excluded
+        assignment.user
+        for assignment in rows_valid(assignments)
+        if assignment.user_id not in excluded
     ]
 
 
@@ -113,7 +124,20 @@ def case_route(
     non-conflicted member of that level and the levels above. A level with nobody
     who can read is skipped; with nobody at all, the case rests on the recovery key
     and the alarm goes out."""
-    people = conflicted_people(case, reporter)
+    try:
+        routing_rows_checked()
+        people = conflicted_people(case, reporter)
+    except RowTampered:
+        # Routing on rows written around Ombud could send the case to the wrong
+        # people: it rests on the recovery key alone, and the alarm goes out.
+        audit_record(
+            actor=actor,
+            action="access.case.routing_refused",
+            obj=case,
+            details={"case": case.ref, "reason": "a routing or directory row failed its check"},
+        )
+        case_readers_missing(actor=actor, case=case)
+        return None
     _record_conflicts(actor=actor, case=case, people=people)
     excluded = conflicted_user_ids(case)
     start = start_level(case)
@@ -297,7 +321,14 @@ def user_access_reconcile(*, actor: User | str, user: User) -> int:
         _refusal_audited(actor, user, "unlinked", len(lost))
         orphans_alarm(orphans)
         return len(lost)
-    conflicts = person_conflicts(user.person)
+    try:
+        conflicts = person_conflicts(user.person)
+    except RowTampered:
+        # Her own directory row was written around Ombud: nothing of it is trusted.
+        for case in keyed:
+            take_away(case, "a directory row failed its integrity check")
+        orphans_alarm(orphans)
+        return len(lost)
     for case_id, reason in conflicts.items():
         Conflict.objects.get_or_create(case_id=case_id, user=user, reason=reason)
     for case in keyed.filter(pk__in=list(conflicts)):

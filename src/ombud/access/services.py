@@ -37,6 +37,7 @@ from ombud.cases.models import Case
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
 from ombud.directory.models import Person, User
+from ombud.integrity import RowTampered, row_check, row_valid, rows_retag
 
 logger = logging.getLogger("ombud.access")
 
@@ -184,6 +185,7 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
     # Whoever reset the password (the owner, or someone who read her mail) gets
     # nothing until a second ladder member has checked the new key with her.
     PendingGrant.objects.filter(user=user).update(held_for_key=True)
+    rows_retag(PendingGrant.objects.filter(user=user))
     if PendingGrant.objects.filter(user=user).exists() and "key_replaced" in HOOKS:
         HOOKS["key_replaced"](actor=actor, user=user, fingerprint=boxes.fingerprint(pair.public))
     orphans_alarm(orphans)
@@ -209,7 +211,10 @@ def staff_key_approve(*, actor: User | str, user: User, fingerprint: str) -> int
     staff_key = StaffKey.objects.filter(user=user).first()
     if staff_key is None or boxes.fingerprint(bytes(staff_key.public_key)) != fingerprint:
         raise ValidationError("This key was replaced again since: approve the newest one.")
-    released = PendingGrant.objects.filter(user=user, held_for_key=True).update(held_for_key=False)
+    held = PendingGrant.objects.filter(user=user, held_for_key=True)
+    ids = list(held.values_list("pk", flat=True))
+    released = held.update(held_for_key=False)
+    rows_retag(PendingGrant.objects.filter(pk__in=ids))
     audit_record(
         actor=actor,
         action="access.staff_key.approved",
@@ -305,9 +310,13 @@ def case_key_refusal(
         return "account not linked to the directory"
     if not user.is_active:
         return "account deactivated"
-    if Conflict.objects.filter(case=case, user=user).exists():
+    if any(row_valid(row) for row in Conflict.objects.filter(case=case, user=user)):
         return "conflict of interest"
-    people = conflicted if conflicted is not None else conflicted_people(case)
+    try:
+        row_check(user.person)  # type: ignore[arg-type]
+        people = conflicted if conflicted is not None else conflicted_people(case)
+    except RowTampered:
+        return "a directory row failed its integrity check"
     reason = people.get(user.person_id)
     if reason is not None:
         Conflict.objects.get_or_create(case=case, user=user, reason=reason)
@@ -345,6 +354,10 @@ def case_key_grant(
     staff_key = StaffKey.objects.select_for_update().filter(user=user).first()
     if staff_key is None:
         return _pending(actor=actor, case=case, user=user, reason="no key pair yet")
+    if not row_valid(staff_key):
+        # A public key written around Ombud: sealing to it would hand the case over.
+        _refused(actor, case, user, "the public key failed its integrity check")
+        return None
     grant, _created = CaseKeyGrant.objects.update_or_create(
         case=case,
         user=user,
@@ -383,6 +396,8 @@ def case_key_seal_to_recovery(
     recovery = RecoveryKey.objects.filter(pk=1).first()
     if recovery is None:
         raise NoRecoveryKey("create the organisation's recovery key first: ombud recovery init")
+    if not row_valid(recovery):
+        raise NoRecoveryKey("the recovery key's row failed its integrity check: nothing is sealed")
     seal = CaseRecoverySeal.objects.create(
         case=case,
         recovery_key=recovery,
@@ -433,7 +448,7 @@ def case_key_open_by_reporter(*, case: Case, reporter_key: bytes) -> bytes:
 def case_key_open(*, case: Case, user: User, private: bytes) -> bytes:
     """The case key, for a user holding a grant and their unlocked private key."""
     grant = CaseKeyGrant.objects.filter(case=case, user=user).first()
-    if grant is None:
+    if grant is None or not row_valid(grant):
         raise CaseKeyUnavailable(f"{user.get_username()} holds no key to {case.ref}")
     try:
         return boxes.unseal(private, bytes(grant.sealed_case_key))
@@ -486,6 +501,9 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
     )
     done = 0
     for pending in owed:
+        if not row_valid(pending):
+            pending.delete()  # written around Ombud: reported, never fulfilled
+            continue
         try:
             case_key = case_key_open(case=pending.case, user=holder, private=private)
         except CaseKeyUnavailable:

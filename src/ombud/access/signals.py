@@ -18,6 +18,7 @@ from ombud.access.services import (
 from ombud.access.session import session_key_forget, session_key_store
 from ombud.directory.models import User
 from ombud.directory.signals import accounts_changed, people_changed, users_left
+from ombud.integrity import row_tampered
 
 
 @receiver(pre_save, sender=User)
@@ -81,3 +82,19 @@ def _keep_key_for_sign_in(
 def _forget_key(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
     if request is not None:
         session_key_forget(request)
+
+
+@receiver(row_tampered)
+def _tampered_row_audited(sender: Any, label: str, pk: object, **kwargs: Any) -> None:
+    from django.db import transaction
+
+    from ombud.audit.services import audit_record
+
+    with transaction.atomic():
+        audit_record(
+            actor="system:integrity",
+            action="access.integrity.failed",
+            object_type=label.lower(),
+            object_id=str(pk),
+            details={"row": label, "id": str(pk)},
+        )

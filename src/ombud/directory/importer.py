@@ -28,6 +28,7 @@ from ombud.audit.services import audit_record
 from ombud.directory.models import Person, Unit, User
 from ombud.directory.services import sign_ins_stop, unit_ensure
 from ombud.directory.signals import people_changed
+from ombud.integrity import rows_retag
 
 HEADER = (
     "employee_id",
@@ -545,6 +546,7 @@ def directory_import(
             from ombud.directory.services import GATES
 
             parties_before = GATES["import_snapshot"]() if "import_snapshot" in GATES else {}
+            started = timezone.now()
             result = _write(
                 path,
                 checked,
@@ -557,6 +559,8 @@ def directory_import(
             _audit_import(actor, path, checked_sha256, checked, result, deactivate_missing)
             if parties_before:
                 GATES["import"](actor, parties_before)
+            # Written in bulk, around save(): the rows get their integrity tags here.
+            rows_retag(Person.objects.filter(updated_at__gte=started))
             if result.added or result.updated or result.deactivated:
                 people_changed.send(sender=Person, actor=actor)
     except FileChanged:

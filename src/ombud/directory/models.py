@@ -59,6 +59,10 @@ class Person(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["name", "employee_id"]
         verbose_name = _("person")
@@ -128,6 +132,10 @@ class RoleAssignment(models.Model):
     role = models.ForeignKey(StaffRole, on_delete=models.PROTECT, related_name="assignments")
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
     granted_at = models.DateTimeField(auto_now_add=True)
+
+    # A tag under a key derived from the pepper (ombud.integrity): a row written
+    # around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
