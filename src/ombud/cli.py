@@ -55,15 +55,29 @@ def _setup(*, migrate: bool = True) -> None:
 
 def _ready_to_serve() -> int:
     """Check what the web app needs beyond the database: the rate limits' cache (Redis
-    when OMBUD_REDIS_URL is set). 0 when it may start."""
+    when OMBUD_REDIS_URL is set) and the recovery key, without which no report can be
+    stored. 0 when it may start."""
     from django.conf import settings
     from django.core.cache import cache
+
+    from ombud.access.recovery import recovery_key_exists
 
     try:
         cache.get("ombud-ready")
     except Exception as error:  # the Redis client's errors, whatever its version
         variable = "OMBUD_REDIS_URL" if settings.CONFIG.redis_url else "DATABASE_URL"
         return _fail(f"configuration error: {variable}: the cache does not answer: {error}", 2)
+    if not recovery_key_exists():
+        if settings.CONFIG.production:
+            return _fail(
+                "no recovery key yet, so no report could be stored: run "
+                "`ombud recovery init --shares N --threshold K` first",
+                1,
+            )
+        sys.stderr.write(
+            "ombud: warning: no recovery key yet: reports are refused until "
+            "`ombud recovery init --shares N --threshold K` has run\n"
+        )
     return 0
 
 

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security.http import HttpAuthBase
 
+from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
 from ombud.cases.models import Message
 from ombud.cases.selectors import case_content
@@ -134,6 +135,14 @@ def _accused(item: s.AccusedIn) -> Accused:
 )
 @sensitive_variables()
 def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
+    if not recovery_key_exists():  # nothing could be sealed for the readers
+        return Status(
+            503,
+            {
+                "detail": "reports are not accepted yet: the service is still being set up; "
+                "nothing was kept: try again later"
+            },
+        )
     unknown = [
         item.employee_id
         for item in payload.accused

@@ -238,6 +238,13 @@ def _leave_anyway(request: HttpRequest, scope: str) -> HttpResponse:
     return response
 
 
+def accepting_reports() -> bool:
+    """Reports can be stored only once the organisation's recovery key exists."""
+    from ombud.access.recovery import recovery_key_exists
+
+    return recovery_key_exists()
+
+
 def _reporter_page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -247,7 +254,11 @@ def _reporter_page(
 
 @require_http_methods(["GET"])
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/landing.html")
+    return render(request, "intake/landing.html", {"accepting": accepting_reports()})
+
+
+def _not_accepting(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/not_accepting.html", status=503)
 
 
 @ratelimit.counted("form", refused=_too_many)
@@ -255,6 +266,8 @@ def landing(request: HttpRequest) -> HttpResponse:
 @sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
+    if not accepting_reports():
+        return _not_accepting(request)
     state = drafts.draft_get(request)
     if state is not None and drafts.SENT in state.fields:
         drafts.draft_discard(request, state)
@@ -322,7 +335,12 @@ def report_review(request: HttpRequest) -> HttpResponse:
         return redirect("intake:new")
     error, error_status = "", 503
     if request.method == "POST" and request.POST.get("action") == "submit":
-        if rate_limited("report", request):
+        if not accepting_reports():
+            error = _(
+                "Reports are not accepted yet: this service is still being set up. Nothing "
+                "you typed is lost: your draft is kept for three hours. Try again later."
+            )
+        elif rate_limited("report", request):
             error_status = 429
             error = _(
                 "Too many reports have been sent from here in the last hour. Your report is "
