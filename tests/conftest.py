@@ -255,11 +255,15 @@ def instance(tmp_path) -> Iterator[Instance]:
 
 
 @pytest.fixture(autouse=True)
-def _rate_limits_forgotten():
-    # Rate-limit counters live in the process's memory; each test starts afresh.
-    from django.core.cache import cache
-
-    cache.clear()
+def _rate_limits_forgotten(settings):
+    # Rate-limit counts live in a shared cache (a table of the database, or Redis with
+    # OMBUD_REDIS_URL): each test counts under a key prefix of its own, so it starts
+    # afresh and never meets the counts of another test or of another run using the
+    # same Redis. (Clearing would need the database, or empty all of Redis's db.)
+    settings.CACHES = {
+        alias: {**options, "KEY_PREFIX": f"ombud-test-{secrets.token_hex(8)}"}
+        for alias, options in settings.CACHES.items()
+    }
 
 
 class Inbox:

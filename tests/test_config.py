@@ -79,6 +79,9 @@ CASES = [
     ({"OMBUD_ARGON2_PASSES": "0"}, "OMBUD_ARGON2_PASSES", "out of range"),
     ({"OMBUD_TRUSTED_PROXIES": "9"}, "OMBUD_TRUSTED_PROXIES", "out of range"),
     ({"OMBUD_QUICK_EXIT_URL": "javascript:alert(1)"}, "OMBUD_QUICK_EXIT_URL", "not an http(s)"),
+    ({"OMBUD_REDIS_URL": "127.0.0.1:6379"}, "OMBUD_REDIS_URL", "not a Redis address"),
+    ({"OMBUD_RATELIMIT_REPORTS": "0"}, "OMBUD_RATELIMIT_REPORTS", "out of range (1 to 10000)"),
+    ({"OMBUD_RATELIMIT_RECEIPT_FAILURES": "many"}, "OMBUD_RATELIMIT_RECEIPT_FAILURES", "whole"),
 ]
 
 
@@ -182,3 +185,14 @@ def test_the_pepper_can_live_outside_the_data_folder(instance, tmp_path):
     assert instance.run("audit", "verify").returncode == 0
     assert len(bytes.fromhex(pepper.read_text())) == 32
     assert not (instance.data_dir / "pepper").exists()
+
+
+def test_serve_stops_naming_the_variable_when_redis_does_not_answer(env):
+    from tests.conftest import free_port
+
+    env["OMBUD_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    result = run_ombud(env, "serve", "--port", str(free_port()))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ombud: configuration error: OMBUD_REDIS_URL: the cache does not")

@@ -158,13 +158,21 @@ def test_people_cannot_be_deleted_from_the_admin(client, cast):
     assert Person.objects.filter(pk=cast.reporter.pk).exists()
 
 
-def test_health_is_503_until_a_worker_has_beaten(db):
+def test_health_is_503_until_a_worker_has_beaten(recovery_shares):
     response = Client().get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "worker": "never started"}
+    assert response.json() == {"database": "ok", "worker": "never started", "recovery_key": "ok"}
 
 
-def test_health_is_200_with_a_recent_heartbeat_and_503_when_it_goes_stale(db):
+def test_health_is_503_while_no_recovery_key_exists(db):
+    # A fresh install before `ombud recovery init`: no report could be stored.
+    heartbeat_record(worker_id="w1", started_at=timezone.now())
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "worker": "ok", "recovery_key": "missing"}
+
+
+def test_health_is_200_with_a_recent_heartbeat_and_503_when_it_goes_stale(recovery_shares):
     with time_machine.travel("2026-11-25 10:00 +00:00", tick=False):
         heartbeat_record(worker_id="w1", started_at=timezone.now())
         assert Client().get("/healthz").status_code == 200

@@ -25,7 +25,11 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) -> dict:
+def wait_for_health(
+    url: str, process: subprocess.Popen, seconds: float = 60, *, worker_only: bool = False
+) -> dict:
+    """/healthz's answer once it is 200 (or, with ``worker_only``, once the worker
+    beats, whatever else it says)."""
     deadline = time.monotonic() + seconds
     last: object = None
     while time.monotonic() < deadline:
@@ -33,7 +37,7 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 60) ->
         try:
             status, body = get(url + "healthz")
             last = (status, body)
-            if status == 200:
+            if status == 200 or (worker_only and json.loads(body).get("worker") == "ok"):
                 return json.loads(body)
         except OSError as error:
             last = error
@@ -75,15 +79,32 @@ def stop(process: subprocess.Popen, how: int = signal.SIGTERM) -> tuple[int, str
 def test_serve_on_a_fresh_folder_answers_health_and_stops_cleanly_on_sigterm(instance):
     process, url = start(instance, "serve")
     try:
-        assert wait_for_health(url, process) == {"database": "ok", "worker": "ok"}
+        # Without a recovery key no report can be stored: health says so...
+        health = wait_for_health(url, process, worker_only=True)
+        assert health == {"database": "ok", "worker": "ok", "recovery_key": "missing"}
+        assert get(url + "healthz")[0] == 503
+        status, page = get(url + "report/")
+        assert status == 200 and b"Reports are not accepted yet" in page
+        # ...until the officers have made it.
+        made = instance.run("recovery", "init", "--shares", "3", "--threshold", "2")
+        assert made.returncode == 0, made.stderr
+        assert wait_for_health(url, process) == {
+            "database": "ok",
+            "worker": "ok",
+            "recovery_key": "ok",
+        }
         status, page = get(url)
         assert status == 200 and b"Speak up safely" in page
+        assert b"Reports are not accepted yet" not in get(url + "report/")[1]
         # The supervisor, the web server (master and workers) and the worker.
         assert len(processes_of(instance)) >= 4
     finally:
         code, out, err = stop(process)
     assert code == 0, err
     assert "ombud: stopped" in err
+    assert (
+        "ombud: warning: no recovery key yet: reports are refused until `ombud recovery init" in err
+    )
     with pytest.raises(OSError):
         get(url)  # nothing listens any more
     assert processes_of(instance) == []  # and no child was left behind
@@ -105,3 +126,27 @@ def test_demo_prints_the_staff_sign_ins_and_serves_the_demo_organisation(instanc
         ("theodora.ashgrove", "board-committee"),
     ]:
         assert any(username in line and role in line for line in out.splitlines()), username
+
+
+def test_serve_in_production_refuses_to_start_before_the_recovery_key_exists(instance):
+    instance.env.update(
+        OMBUD_ENV="production",
+        OMBUD_SECRET_KEY="p" * 40,
+        OMBUD_ALLOWED_HOSTS="127.0.0.1",
+        OMBUD_ARGON2_MEMORY_MIB="64",
+    )
+    refused = instance.run("serve", "--port", str(free_port()))
+    assert refused.returncode == 1
+    assert refused.stderr.splitlines() == [
+        "ombud: no recovery key yet, so no report could be stored: "
+        "run `ombud recovery init --shares N --threshold K` first"
+    ]
+    made = instance.run("recovery", "init", "--shares", "3", "--threshold", "2")
+    assert made.returncode == 0, made.stderr
+    process, url = start(instance, "serve")
+    try:
+        assert wait_for_health(url, process)["recovery_key"] == "ok"
+    finally:
+        code, _out, err = stop(process)
+    assert code == 0, err
+    assert "warning" not in err

@@ -47,8 +47,38 @@ def _setup(*, migrate: bool = True) -> None:
     if migrate:
         try:
             call_command("migrate", interactive=False, verbosity=0)
+            # The rate limits' counts, when they live in the database (no OMBUD_REDIS_URL).
+            call_command("createcachetable", verbosity=0)
         except DatabaseError as error:
             raise SystemExit(_fail(f"cannot prepare the database: {error}", 1)) from None
+
+
+def _ready_to_serve() -> int:
+    """Check what the web app needs beyond the database: the rate limits' cache (Redis
+    when OMBUD_REDIS_URL is set) and the recovery key, without which no report can be
+    stored. 0 when it may start."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from ombud.access.recovery import recovery_key_exists
+
+    try:
+        cache.get("ombud-ready")
+    except Exception as error:  # the Redis client's errors, whatever its version
+        variable = "OMBUD_REDIS_URL" if settings.CONFIG.redis_url else "DATABASE_URL"
+        return _fail(f"configuration error: {variable}: the cache does not answer: {error}", 2)
+    if not recovery_key_exists():
+        if settings.CONFIG.production:
+            return _fail(
+                "no recovery key yet, so no report could be stored: run "
+                "`ombud recovery init --shares N --threshold K` first",
+                1,
+            )
+        sys.stderr.write(
+            "ombud: warning: no recovery key yet: reports are refused until "
+            "`ombud recovery init --shares N --threshold K` has run\n"
+        )
+    return 0
 
 
 def _call(command: str, *args: str, **options: object) -> int:
@@ -132,6 +162,8 @@ def _supervise(host: str, port: int) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
+    if refused := _ready_to_serve():
+        return refused
     sys.stdout.write(f"Ombud is running on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
     sys.stdout.flush()
     return _supervise(args.host, args.port)
@@ -150,6 +182,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     sign_ins = demo_load()
     fingerprint, shares, threshold = demo_recovery_shares(settings.CONFIG.data_dir)
+    if refused := _ready_to_serve():
+        return refused
     from ombud.deadlines.demo import demo_outside_channels
     from ombud.intake.demo import demo_reports
 

@@ -27,6 +27,18 @@ ENVIRONMENTS = ("development", "production")
 SMTP_SECURITY = ("none", "starttls", "tls")
 _HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
+_REDIS_RE = re.compile(r"^(rediss?://[^\s/?#]+(/\d*)?(\?\S*)?|unix:///\S+)$")
+# Rate limits of the public writes (ombud.intake.ratelimit):
+# scope -> (variable, default attempts, window in seconds). Only the counts are
+# settings, so tests and benchmarks can raise them; the windows are fixed.
+RATELIMIT_VARIABLES = {
+    "report": ("OMBUD_RATELIMIT_REPORTS", 10, 3600),
+    "form": ("OMBUD_RATELIMIT_FORM_STEPS", 60, 3600),
+    "receipt": ("OMBUD_RATELIMIT_RECEIPT_FAILURES", 20, 600),
+    "directory": ("OMBUD_RATELIMIT_SEARCHES", 30, 600),
+    "message": ("OMBUD_RATELIMIT_MESSAGES", 30, 3600),
+}
+RATELIMIT_MAX = 10_000
 
 
 class ConfigError(Exception):
@@ -63,6 +75,10 @@ class Config:
     trusted_proxies: int = 0
     base_url: str = "http://127.0.0.1:8000"
     notify_key_file: Path = Path("notify.key")
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
+    ratelimits: Mapping[str, int] = field(
+        default_factory=lambda: {scope: row[1] for scope, row in RATELIMIT_VARIABLES.items()}
+    )
 
     @property
     def production(self) -> bool:
@@ -222,6 +238,18 @@ def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...], def
     return value
 
 
+def _redis_url(environ: Mapping[str, str]) -> str | None:
+    url = _read(environ, "OMBUD_REDIS_URL")
+    if not url:
+        return None
+    if not _REDIS_RE.match(url):
+        raise ConfigError(
+            "OMBUD_REDIS_URL",
+            "is not a Redis address (redis://host:6379/0, rediss://… or unix:///path)",
+        )
+    return url
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
     """Read and check the whole configuration; raise ConfigError on the first problem."""
     environ = os.environ if environ is None else environ
@@ -266,6 +294,10 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "OMBUD_QUICK_EXIT_URL", f"{quick_exit!r} is not an http(s) address of a website"
         )
+    ratelimits = {
+        scope: _int(environ, variable, default, 1, RATELIMIT_MAX)
+        for scope, (variable, default, _window) in RATELIMIT_VARIABLES.items()
+    }
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -290,6 +322,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         trusted_proxies=trusted_proxies,
         base_url=base_url,
         notify_key_file=notify_key_file,
+        redis_url=_redis_url(environ),
+        ratelimits=ratelimits,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Counts a public write before anything reads its body (CSRF reads forms).
+    "ombud.intake.ratelimit.PublicWriteMiddleware",
     "ombud.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ombud.access.session.KeyCookieMiddleware",
@@ -161,8 +163,34 @@ CONTENT_SECURITY_POLICY = {
 # Uploads never touch the disk in clear: they stay in memory until encrypted.
 FILE_UPLOAD_HANDLERS = ["ombud.intake.uploads.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
-# Counters for rate limits: in this process's memory only, never on disk.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds only rate-limit counts (ombud.intake.ratelimit), shared by every
+# web process and host: a table of the database, or Redis when OMBUD_REDIS_URL is set.
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "KEY_PREFIX": "ombud",
+            # A Redis that hangs fails the request instead of holding a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ombud_cache",  # made by `ombud serve` (createcachetable)
+            "KEY_PREFIX": "ombud",
+            # Past this many rows Django deletes a third of the live counts; keep it
+            # well above what the reporters of one hour can fill.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+# scope: (attempts, window in seconds); the counts come from OMBUD_RATELIMIT_*.
+OMBUD_RATELIMITS = {
+    scope: (CONFIG.ratelimits[scope], window)
+    for scope, (_variable, _default, window) in _config.RATELIMIT_VARIABLES.items()
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60

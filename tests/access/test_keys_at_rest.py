@@ -76,7 +76,7 @@ def test_after_a_sign_in_the_database_and_the_cookie_hold_no_form_of_the_private
     assert instance.python(SETUP) == "ok"
     process, url = start(instance, "serve")
     try:
-        wait_for_health(url, process)
+        wait_for_health(url, process, worker_only=True)  # no recovery key: no reports here
         opener, jar = sign_in(url, "hana", "correct horse battery")
         home = opener.open(url, timeout=10).read().decode()
         assert "Your key is unlocked for this sign-in" in home

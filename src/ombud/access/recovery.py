@@ -26,6 +26,11 @@ class NewRecoveryKey:
     threshold: int
 
 
+def recovery_key_exists() -> bool:
+    """Whether `ombud recovery init` has run: no report can be stored before."""
+    return RecoveryKey.objects.filter(pk=1).exists()
+
+
 @transaction.atomic
 def recovery_key_create(*, actor: User | str, shares: int, threshold: int) -> NewRecoveryKey:
     """Make the key pair, keep only its public half, and return the private half as

@@ -12,17 +12,19 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_variables
 from ninja import File, NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security.http import HttpAuthBase
 
+from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
 from ombud.cases.models import Message
 from ombud.cases.selectors import reporter_case_content
 from ombud.directory.models import Person
+from ombud.intake import ratelimit
 from ombud.intake.attachments import AttachmentRefused, accept
-from ombud.intake.ratelimit import rate_limited
+from ombud.intake.ratelimit import CountedThrottle
 from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX, Accused, Identity, PriorReport, Report
 from ombud.intake.services import (
     REPORTER,
@@ -47,15 +49,18 @@ class ReceiptAuth(HttpAuthBase):
 
     @sensitive_variables()
     def __call__(self, request: HttpRequest) -> ReporterAccess | None:
-        scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
-        if rate_limited("receipt", request):
+        attempt = ratelimit.attempt("receipt", request)  # before any work on the receipt
+        if attempt is None:
             raise RateLimited
+        scheme, _space, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "receipt":
             value = ""  # still do the same work as for a wrong receipt
         try:
-            return case_open_by_receipt(value)
+            access = case_open_by_receipt(value)
         except ReceiptUnknown:
             return None
+        attempt.refund()  # only receipts that open nothing count: polling is not guessing
+        return access
 
 
 api = NinjaAPI(
@@ -73,8 +78,16 @@ def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = api.create_response(
         request, {"detail": "too many attempts from here; try again later"}, status=429
     )
-    response["Retry-After"] = "600"
+    response["Retry-After"] = str(ratelimit.limits("receipt")[1])
     return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    # ninja adds Retry-After from the throttle's window.
+    return api.create_response(
+        request, {"detail": "too many attempts from here; try again later"}, status=429
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -118,11 +131,18 @@ def _accused(item: s.AccusedIn) -> Accused:
     response={201: s.Submitted, 422: Any, 429: s.Error, 503: s.Error},
     summary="Make a report",
     tags=["reporters"],
+    throttle=[CountedThrottle("report")],  # before the body is read
 )
 @sensitive_variables()
 def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
-    if rate_limited("report", request):
-        raise RateLimited
+    if not recovery_key_exists():  # nothing could be sealed for the readers
+        return Status(
+            503,
+            {
+                "detail": "reports are not accepted yet: the service is still being set up; "
+                "nothing was kept: try again later"
+            },
+        )
     unknown = [
         item.employee_id
         for item in payload.accused
@@ -217,10 +237,9 @@ def reporter_case(request: HttpRequest) -> dict[str, Any]:
     response={201: s.MessageCreated, 401: s.Error, 422: Any, 429: s.Error},
     summary="Send a message to the people handling the case, or add information",
     tags=["reporters"],
+    throttle=[CountedThrottle("message")],
 )
 def reporter_message(request: HttpRequest, payload: s.MessageIn) -> Status[Any]:
-    if rate_limited("message", request):
-        raise RateLimited
     message: Message = message_from_reporter(
         access=request.auth,  # type: ignore[attr-defined]
         body=payload.body,
@@ -235,13 +254,12 @@ def reporter_message(request: HttpRequest, payload: s.MessageIn) -> Status[Any]:
     response={201: s.MessageCreated, 401: s.Error, 422: Any, 429: s.Error},
     summary=f"Add files to the case (up to {FILES_MAX}, {FILE_BYTES_MAX // 2**20} MB each)",
     tags=["reporters"],
+    throttle=[CountedThrottle("message")],  # before the files are read
 )
 def reporter_attachments(
     request: HttpRequest,
     files: list[UploadedFile] = File(...),  # noqa: B008 - ninja's way
 ) -> Status[Any]:
-    if rate_limited("message", request):
-        raise RateLimited
     accepted, errors = [], []
     for index, upload in enumerate(files[: FILES_MAX + 1]):
         if index >= FILES_MAX:

@@ -13,12 +13,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.deadlines.models import OutsideChannel
 from ombud.directory.models import Person
-from ombud.intake import drafts
+from ombud.intake import drafts, ratelimit
 from ombud.intake.attachments import Accepted, AttachmentRefused, accept
 from ombud.intake.forms import (
     AccusedFormSet,
@@ -210,6 +211,40 @@ def _typed(request: HttpRequest) -> dict[str, list[str]]:
     return {name: request.POST.getlist(name) for name in request.POST if name not in _NOT_KEPT}
 
 
+_TOO_MANY = {
+    "form": _lazy(
+        "Too many steps from here in the last hour, so this one was not saved. What you "
+        "saved before is kept in your draft for three hours; your browser's Back button "
+        "returns to what you typed. Try again later."
+    ),
+    "receipt": _lazy("Too many attempts from here. Wait ten minutes and try again."),
+    "message": _lazy(
+        "Too many messages from here in the last hour, so this one was not sent. Your "
+        "browser's Back button returns to what you wrote. Try again later."
+    ),
+}
+
+
+def _too_many(request: HttpRequest, scope: str) -> HttpResponse:
+    """The answer to a public write over its limit. Its body was never read, so
+    this page cannot show it back."""
+    return render(request, "intake/too_many.html", {"message": _TOO_MANY[scope]}, status=429)
+
+
+def _leave_anyway(request: HttpRequest, scope: str) -> HttpResponse:
+    """Leaving always works, even over the limit: it needs only her cookies."""
+    response = redirect("intake:landing")
+    reporter_sign_out(request, response)
+    return response
+
+
+def accepting_reports() -> bool:
+    """Reports can be stored only once the organisation's recovery key exists."""
+    from ombud.access.recovery import recovery_key_exists
+
+    return recovery_key_exists()
+
+
 def _reporter_page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -219,13 +254,20 @@ def _reporter_page(
 
 @require_http_methods(["GET"])
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/landing.html")
+    return render(request, "intake/landing.html", {"accepting": accepting_reports()})
 
 
+def _not_accepting(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/not_accepting.html", status=503)
+
+
+@ratelimit.counted("form", refused=_too_many)
 @sensitive_post_parameters()
 @sensitive_variables()
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
+    if not accepting_reports():
+        return _not_accepting(request)
     state = drafts.draft_get(request)
     if state is not None and drafts.SENT in state.fields:
         drafts.draft_discard(request, state)
@@ -274,6 +316,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@ratelimit.counted("form", refused=_too_many)
 @sensitive_post_parameters()
 @sensitive_variables()
 @require_http_methods(["GET", "POST"])
@@ -290,9 +333,15 @@ def report_review(request: HttpRequest) -> HttpResponse:
     report = report_from_forms(form, accused, prior)
     if request.method == "POST" and request.POST.get("action") == "edit":
         return redirect("intake:new")
-    error = ""
+    error, error_status = "", 503
     if request.method == "POST" and request.POST.get("action") == "submit":
-        if rate_limited("report", request):
+        if not accepting_reports():
+            error = _(
+                "Reports are not accepted yet: this service is still being set up. Nothing "
+                "you typed is lost: your draft is kept for three hours. Try again later."
+            )
+        elif rate_limited("report", request):
+            error_status = 429
             error = _(
                 "Too many reports have been sent from here in the last hour. Your report is "
                 "kept: try again later."
@@ -334,7 +383,7 @@ def report_review(request: HttpRequest) -> HttpResponse:
         request,
         "intake/review.html",
         {"report": report, "files": drafts.draft_file_list(state), "error": error},
-        status=503 if error else 200,
+        status=error_status if error else 200,
     )
 
 
@@ -362,6 +411,7 @@ def _already_sent(request: HttpRequest, state: drafts.DraftState) -> HttpRespons
     return redirect("intake:landing")
 
 
+@ratelimit.counted("receipt", refused=_too_many)
 @sensitive_post_parameters()
 @sensitive_variables()
 @require_http_methods(["GET", "POST"])
@@ -371,26 +421,23 @@ def status(request: HttpRequest) -> HttpResponse:
         return _status_page(request, access, MessageForm())
     form = ReceiptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if rate_limited("receipt", request):
+        # The attempt was counted before the body was read (PublicWriteMiddleware).
+        try:
+            found = case_open_by_receipt(form.cleaned_data["receipt"])
+        except ReceiptUnknown:
             form.add_error(
-                "receipt", _("Too many attempts from here. Wait ten minutes and try again.")
+                "receipt",
+                _("No report answers to this receipt. Check each character and try again."),
             )
         else:
-            try:
-                found = case_open_by_receipt(form.cleaned_data["receipt"])
-            except ReceiptUnknown:
-                form.add_error(
-                    "receipt",
-                    _("No report answers to this receipt. Check each character and try again."),
-                )
+            ratelimit.refund(request)  # only receipts that open nothing count
+            unsent = request.POST.get("unsent", "")[:MESSAGE_MAX]
+            if unsent:  # back to the message she was writing, not yet sent
+                response = _status_page(request, found, MessageForm(initial={"body": unsent}))
             else:
-                unsent = request.POST.get("unsent", "")[:MESSAGE_MAX]
-                if unsent:  # back to the message she was writing, not yet sent
-                    response = _status_page(request, found, MessageForm(initial={"body": unsent}))
-                else:
-                    response = redirect("intake:status")
-                reporter_sign_in(request, response, found.case, _reporter_key(form))
-                return response
+                response = redirect("intake:status")
+            reporter_sign_in(request, response, found.case, _reporter_key(form))
+            return response
     return render(
         request,
         "intake/receipt_form.html",
@@ -406,6 +453,7 @@ def _reporter_key(form: ReceiptForm) -> bytes:
     return receipt_reporter_key(form.cleaned_data["receipt"])
 
 
+@ratelimit.counted("message", refused=_too_many)
 @sensitive_post_parameters()
 @sensitive_variables()
 @require_POST
@@ -422,8 +470,6 @@ def status_message(request: HttpRequest) -> HttpResponse:
 
     form = MessageForm(request.POST)
     files, file_errors = files_accepted(request, 0)
-    if rate_limited("message", request):
-        file_errors.append(_("Too many messages from here in the last hour; try again later."))
     if form.is_valid() and not file_errors:
         message_from_reporter(
             access=access,
@@ -436,6 +482,7 @@ def status_message(request: HttpRequest) -> HttpResponse:
     return _status_page(request, access, form, file_errors=file_errors, status=400)
 
 
+@ratelimit.counted("form", refused=_leave_anyway)
 @require_POST
 def status_leave(request: HttpRequest) -> HttpResponse:
     response = redirect("intake:landing")

@@ -16,13 +16,20 @@ from ombud.operations.models import WorkerHeartbeat
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers and a worker beat in the last two minutes; else 503."""
+    """200 when the database answers, a worker beat in the last two minutes and the
+    recovery key exists (without it no report can be stored); else 503."""
+    from ombud.access.recovery import recovery_key_exists
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         latest = WorkerHeartbeat.objects.order_by("-beat_at").first()
+        recovery_key = "ok" if recovery_key_exists() else "missing"
     except DatabaseError:
-        return JsonResponse({"database": "unavailable", "worker": "unknown"}, status=503)
+        return JsonResponse(
+            {"database": "unavailable", "worker": "unknown", "recovery_key": "unknown"},
+            status=503,
+        )
     now = timezone.now()
     if latest is None:
         worker, ok = "never started", False
@@ -30,8 +37,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         worker, ok = "ok", True
     else:
         worker, ok = f"silent since {latest.beat_at.isoformat(timespec='seconds')}", False
-    body = {"database": "ok", "worker": worker}
-    return JsonResponse(body, status=200 if ok else 503)
+    body = {"database": "ok", "worker": worker, "recovery_key": recovery_key}
+    return JsonResponse(body, status=200 if ok and recovery_key == "ok" else 503)
 
 
 @login_required
