@@ -7,7 +7,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, audit_day
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
 from ombud.crypto import signing
@@ -66,16 +66,22 @@ def test_a_checkpoint_from_another_key_does_not_verify(db):
     assert "signed by another key" in (result.problem or "")
 
 
+def first_day() -> dt.date:
+    """The day (UTC) of the log's first entry: the cast's, written today."""
+    return audit_day(AuditEntry.objects.get(seq=1).at)
+
+
 def after_midnight(days: int = 1) -> dt.datetime:
-    """Five seconds into the day ``days`` after today (UTC): the worker's first tick."""
-    today = timezone.now().astimezone(dt.UTC).date()
-    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(0, 0, 5), tzinfo=dt.UTC)
+    """Five seconds into the day ``days`` after the first entry's: the worker's first tick."""
+    return dt.datetime.combine(
+        first_day() + dt.timedelta(days=days), dt.time(0, 0, 5), tzinfo=dt.UTC
+    )
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(cast, smtp):
     head = AuditHead.objects.get(pk=1)  # the cast's entries, all written today
-    today = timezone.now().astimezone(dt.UTC).date()
+    today = first_day()
     with time_machine.travel(after_midnight(), tick=False):
         BackgroundWorker().tick()
         BackgroundWorker().tick()  # a second worker, or a second round: nothing new
@@ -98,7 +104,7 @@ def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(ca
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_days_the_worker_missed_are_mailed_once_saying_they_were_signed_late(cast, smtp):
-    today = timezone.now().astimezone(dt.UTC).date()
+    today = first_day()
     with time_machine.travel(after_midnight(3) + dt.timedelta(hours=8), tick=False):
         BackgroundWorker().tick()
     days = list(AuditCheckpoint.objects.filter(kind="daily").order_by("day"))
