@@ -240,6 +240,22 @@ def test_the_worker_fills_in_the_days_it_missed_while_down_marking_them_late(db)
     assert AuditCheckpoint.objects.get(day=MARCH[3]).seq == 7
 
 
+def test_days_without_entries_are_sealed_with_the_last_entry_before_them(db):
+    record(at(MARCH[0], 23, 59, 59), 2)
+    record(at(MARCH[3], 0, 0, 0), 3)  # midnight itself belongs to the new day
+    record(at(MARCH[4]), 1)
+    worker_tick(at(MARCH[5], 0, 0, 5))  # the worker's first round ever
+    days = AuditCheckpoint.objects.filter(kind="daily").order_by("day")
+    assert [(c.day, c.seq, c.late) for c in days] == [
+        (MARCH[0], 2, True),
+        (MARCH[1], 2, True),
+        (MARCH[2], 2, True),
+        (MARCH[3], 5, True),
+        (MARCH[4], 6, False),
+    ]
+    assert verify(at(MARCH[5], 2)).ok
+
+
 def test_a_deleted_checkpoint_of_the_last_day_is_signed_again_only_late_and_the_mailed_hash_catches_the_rewrite(  # noqa: E501
     db,
 ):

@@ -140,13 +140,15 @@ def _checkpoint(
     return checkpoint
 
 
-def _last_daily_day() -> dt.date | None:
-    return (
+def _last_daily() -> tuple[dt.date, int] | None:
+    """The day and entry of the newest daily checkpoint."""
+    newest = (
         AuditCheckpoint.objects.filter(kind=AuditCheckpoint.Kind.DAILY)
         .order_by("-day")
-        .values_list("day", flat=True)
+        .values_list("day", "seq")
         .first()
     )
+    return None if newest is None or newest[0] is None else (newest[0], newest[1])
 
 
 def audit_checkpoint_daily() -> AuditCheckpoint | None:
@@ -154,45 +156,49 @@ def audit_checkpoint_daily() -> AuditCheckpoint | None:
     the newest to the auditors. Safe with several workers; cheap when there is
     nothing to do (one query, two on an empty log).
 
-    The first day is the day of the log's first entry. A day is sealed with the
-    last entry written before it ended; signed more than DAILY_CHECKPOINT_DUE
-    after its end (the worker was down), its checkpoint is marked late. Days
-    before the last daily checkpoint are never signed again: one missing there
-    was deleted, and verification must say so.
+    The first day is the day of the log's first entry. A day is sealed with its
+    last entry: the one before the first entry written at or after midnight.
+    Signed more than DAILY_CHECKPOINT_DUE after its end (the worker was down),
+    its checkpoint is marked late. Days before the last daily checkpoint are
+    never signed again: one missing there was deleted, and verification must
+    say so.
 
     Returns the newest checkpoint signed, or None when there was nothing to sign.
     """
     now = timezone.now()
     last_ended = audit_day(now) - dt.timedelta(days=1)
-    latest = _last_daily_day()
-    if latest is not None and latest >= last_ended:
+    latest = _last_daily()
+    if latest is not None and latest[0] >= last_ended:
         return None
     if latest is None and not AuditEntry.objects.exists():
         return None  # an empty log: nothing to seal yet
     try:
         with transaction.atomic():
             # The head's lock waits for writers still committing entries from before midnight.
-            AuditHead.objects.select_for_update().get(pk=1)
-            latest = _last_daily_day()
-            if latest is None:
+            head = AuditHead.objects.select_for_update().get(pk=1)
+            latest = _last_daily()
+            if latest is not None:
+                day, sealed = latest[0] + dt.timedelta(days=1), latest[1]
+            else:
                 first_at = AuditEntry.objects.aggregate(first=models.Min("at"))["first"]
                 if first_at is None:
                     return None
-                day = audit_day(first_at)
-            else:
-                day = latest + dt.timedelta(days=1)
+                day, sealed = audit_day(first_at), 0
             checkpoint = None
             while day <= last_ended:
                 end = day_end(day)
-                sealed = (
-                    AuditEntry.objects.filter(at__lt=end)
-                    .order_by("-seq")
-                    .values_list("seq", "hash")
+                # Scanning forward from the last seal reads each entry once, however
+                # many days the worker missed.
+                after = (
+                    AuditEntry.objects.filter(seq__gt=sealed, at__gte=end)
+                    .order_by("seq")
+                    .values_list("seq", "prev_hash")
                     .first()
-                ) or (0, chain.GENESIS)
+                )
+                sealed, digest = (after[0] - 1, after[1]) if after else (head.seq, head.hash)
                 checkpoint = _checkpoint(
-                    seq=sealed[0],
-                    entry_hash=sealed[1],
+                    seq=sealed,
+                    entry_hash=digest,
                     kind=AuditCheckpoint.Kind.DAILY,
                     day=day,
                     late=now > end + DAILY_CHECKPOINT_DUE,

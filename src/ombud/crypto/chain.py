@@ -9,8 +9,9 @@ the entries in order and reports the first one that does not fit.
 The chain alone cannot stop someone from recomputing every hash after an
 edit; signed checkpoints and copies of them kept elsewhere do that. A
 checkpoint's signature covers every field verification relies on (the entry,
-its hash, when it was signed, its kind, its interval or day, and whether it
-was signed late), so a checkpoint cannot be moved to another day or entry.
+its hash, when it was signed, its kind, its interval and the checkpoint before
+it, or its day and whether it was signed late), so a checkpoint cannot be moved
+to another day or entry.
 Which checkpoints must exist is for the verifier to say: :func:`interval_gap`
 finds a missing one among those made every N entries. Deleting the last
 entries together with every checkpoint that covers them is not visible here;
