@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.db import transaction
+from django.utils import timezone
 
-from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, audit_day
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
 from ombud.crypto import signing
@@ -56,36 +59,69 @@ def test_entry_details_never_change_shape_in_storage(db):
 
 def test_a_checkpoint_from_another_key_does_not_verify(db):
     audit_record(actor="test", action="one")
-    audit_checkpoint_daily()
-    result = audit_verify(public_key="00" * 32)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1), tick=False):
+        assert audit_checkpoint_daily() is not None
+        result = audit_verify(public_key="00" * 32)
     assert not result.ok
     assert "signed by another key" in (result.problem or "")
 
 
+def first_day() -> dt.date:
+    """The day (UTC) of the log's first entry: the cast's, written today."""
+    return audit_day(AuditEntry.objects.get(seq=1).at)
+
+
+def after_midnight(days: int = 1) -> dt.datetime:
+    """Five seconds into the day ``days`` after the first entry's: the worker's first tick."""
+    return dt.datetime.combine(
+        first_day() + dt.timedelta(days=days), dt.time(0, 0, 5), tzinfo=dt.UTC
+    )
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(cast, smtp):
-    with time_machine.travel("2026-11-25 09:00 +00:00", tick=False):
+    head = AuditHead.objects.get(pk=1)  # the cast's entries, all written today
+    today = first_day()
+    with time_machine.travel(after_midnight(), tick=False):
         BackgroundWorker().tick()
         BackgroundWorker().tick()  # a second worker, or a second round: nothing new
     daily = AuditCheckpoint.objects.get(kind="daily")
-    assert daily.day.isoformat() == "2026-11-25"
-    assert daily.entry_hash == AuditHead.objects.get(pk=1).hash
+    assert (daily.day, daily.seq, daily.late) == (today, head.seq, False)
+    assert daily.entry_hash == head.hash
     assert len(smtp.messages) == 1
     recipients, message = smtp.messages[0]
     assert recipients == [cast.auditor.email]
-    assert "Subject: Ombud audit checkpoint for 2026-11-25" in message
+    assert f"Subject: Ombud audit checkpoint for {today.isoformat()}" in message
     assert daily.entry_hash in message
     assert f"ombud audit verify --expect {daily.seq}:{daily.entry_hash}" in message
+    assert "Signed late" not in message
 
-    with time_machine.travel("2026-11-26 09:00 +00:00", tick=False):
+    with time_machine.travel(after_midnight(2), tick=False):
         BackgroundWorker().tick()
     assert AuditCheckpoint.objects.filter(kind="daily").count() == 2
     assert len(smtp.messages) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_days_the_worker_missed_are_mailed_once_saying_they_were_signed_late(cast, smtp):
+    today = first_day()
+    with time_machine.travel(after_midnight(3) + dt.timedelta(hours=8), tick=False):
+        BackgroundWorker().tick()
+    days = list(AuditCheckpoint.objects.filter(kind="daily").order_by("day"))
+    assert [(c.day, c.late) for c in days] == [
+        (today + dt.timedelta(days=n), True) for n in range(3)
+    ]
+    assert len(smtp.messages) == 1  # the newest: it vouches for every entry before it
+    _recipients, message = smtp.messages[0]
+    assert f"--expect {days[-1].seq}:{days[-1].entry_hash}" in message
+    assert "Signed late" in message
+    assert ", ".join(c.day.isoformat() for c in days) in message
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_no_mail_is_attempted_when_no_mail_server_is_configured(cast, mailoutbox):
-    audit_checkpoint_daily()
-    BackgroundWorker().tick()
+    with time_machine.travel(after_midnight(), tick=False):
+        assert audit_checkpoint_daily() is not None
+        BackgroundWorker().tick()
     assert AuditCheckpoint.objects.filter(kind="daily").count() == 1
     assert mailoutbox == []

@@ -3,12 +3,15 @@ looked at a case under which permission."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.test import Client
 
-from ombud.audit.models import AuditEntry
+from ombud.audit.models import AuditEntry, audit_day
+from ombud.audit.services import audit_checkpoint_daily
 from tests.access.reports import against
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import staff_open
@@ -43,6 +46,21 @@ def test_an_auditor_verifies_the_log_from_the_page_and_sees_a_broken_one(cast):
     AuditEntry.objects.filter(pk=entry.pk).update(details='{"case":"forged"}')
     broken = auditor.post("/audit/verify/").content.decode()
     assert f"The log is broken at entry {entry.seq}" in broken
+
+
+def test_an_auditor_sees_a_day_left_unsigned_and_then_the_day_signed_late(cast):
+    today = audit_day(AuditEntry.objects.get(seq=1).at)  # the cast's entries
+    later = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(3), tzinfo=dt.UTC)
+    with time_machine.travel(later, tick=False):  # the worker was down at midnight
+        auditor = signed_in(cast.auditor)
+        broken = auditor.post("/audit/verify/").content.decode()
+        assert f"The log is broken: the daily checkpoint for {today.isoformat()} is missing" in (
+            broken
+        )
+        audit_checkpoint_daily()  # the worker is back
+        page = auditor.post("/audit/verify/").content.decode()
+    assert "The log is intact" in page
+    assert "These days were signed late" in page and today.isoformat() in page
 
 
 def test_an_auditor_exports_the_log_and_the_export_is_audited(cast):

@@ -36,7 +36,7 @@ def test_one_changed_byte_in_one_entry_fails_verification_naming_the_entry(popul
     result = populated.run("audit", "verify")
     assert result.returncode == 1
     assert "Audit log does not verify at entry 2: entry 2 was changed" in result.stderr
-    assert "(1 entries before it verified" in result.stderr
+    assert "(1 entries verified before the problem was found.)" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -90,6 +90,33 @@ AuditHead.objects.filter(pk=1).update(hash=previous)
     caught = populated.run("audit", "verify", "--expect", f"3:{digest}")
     assert caught.returncode == 1
     assert "entry 3 differs from the hash you gave: the log was rewritten" in caught.stderr
+
+
+def test_the_last_entries_deleted_with_sql_and_the_head_rewound_are_caught_by_a_checkpoint(
+    instance, tmp_path
+):
+    instance.env["OMBUD_AUDIT_CHECKPOINT_INTERVAL"] = "2"
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE)
+    assert instance.run("directory", "import", str(path)).returncode == 0
+    assert instance.query("SELECT seq FROM audit_auditcheckpoint ORDER BY seq") == [(2,), (4,)]
+    instance.sql("DELETE FROM audit_auditentry WHERE seq > 2")
+    instance.sql(
+        "UPDATE audit_audithead SET seq = 2, "
+        "hash = (SELECT hash FROM audit_auditentry WHERE seq = 2)"
+    )
+    result = instance.run("audit", "verify")
+    assert result.returncode == 1
+    assert (
+        "Audit log does not verify at entry 4: the signed interval checkpoint at entry 4 lies "
+        "past the end of the log (entry 2): entries were removed from the end"
+    ) in result.stderr
+
+    # Deleting every checkpoint as well leaves the one due at entry 2 missing.
+    instance.sql("DELETE FROM audit_auditcheckpoint")
+    result = instance.run("audit", "verify")
+    assert result.returncode == 1
+    assert "the signed checkpoint at entry 2 is missing" in result.stderr
 
 
 def test_a_malformed_expectation_is_explained(populated):

@@ -7,10 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from ombud.crypto import chain
 
+# A day's checkpoint is due within this long of the day's end; signed later, it is late.
+DAILY_CHECKPOINT_DUE = dt.timedelta(hours=1)
+
 
 def chain_time(value: dt.datetime) -> str:
     """The time as the chain hashes it: UTC, ISO 8601, microseconds."""
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def audit_day(value: dt.datetime) -> dt.date:
+    """The log's day of an instant: the UTC date, whatever OMBUD_TIME_ZONE says, so
+    that changing the time zone moves no day's boundary."""
+    return value.astimezone(dt.UTC).date()
+
+
+def day_end(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (midnight UTC)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 class AuditEntry(models.Model):
@@ -64,13 +78,25 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=chain.GENESIS)
+    # The entry of the last interval checkpoint: the next is due N entries after it,
+    # and signs this number, so deleting a checkpoint row leaves a gap the next names.
+    checkpoint_seq = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"audit head at {self.seq}"
 
 
 class AuditCheckpoint(models.Model):
-    """A signed statement "the log's entry N has hash H", every N entries and daily."""
+    """A signed statement "the log's entry N has hash H", every N entries and daily.
+
+    An interval checkpoint is signed in the transaction of the entry ``interval``
+    entries after the ``previous`` one (so at the multiples of an unchanged
+    interval), and names that previous one. The daily checkpoint of ``day``
+    seals the log as it stood when that day (UTC) ended: its last entry. The
+    worker signs it just after midnight; a day it missed while it was down is
+    signed when it comes back, marked ``late``. The signature covers every field
+    but the key and itself.
+    """
 
     class Kind(models.TextChoices):
         INTERVAL = "interval", _("every N entries")
@@ -80,7 +106,10 @@ class AuditCheckpoint(models.Model):
     entry_hash = models.CharField(max_length=64)
     at = models.DateTimeField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    interval = models.PositiveIntegerField(null=True, blank=True)
+    previous = models.PositiveBigIntegerField(null=True, blank=True)
     day = models.DateField(null=True, blank=True)
+    late = models.BooleanField(default=False)
     public_key = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
 
@@ -99,5 +128,12 @@ class AuditCheckpoint(models.Model):
 
     def message(self) -> bytes:
         return chain.checkpoint_message(
-            seq=self.seq, entry_hash=self.entry_hash, at=chain_time(self.at), kind=self.kind
+            seq=self.seq,
+            entry_hash=self.entry_hash,
+            at=chain_time(self.at),
+            kind=self.kind,
+            interval=self.interval,
+            previous=self.previous,
+            day=self.day.isoformat() if self.day else None,
+            late=self.late,
         )

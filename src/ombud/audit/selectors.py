@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from django.conf import settings
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from ombud.audit.models import (
+    DAILY_CHECKPOINT_DUE,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    audit_day,
+)
 from ombud.crypto import chain, signing
 from ombud.crypto.errors import CryptoError
 
@@ -15,6 +26,9 @@ class Verification:
     checkpoints: int
     problem: str | None = None
     seq: int | None = None
+    # Days whose checkpoint the worker signed late: the database alone cannot show a
+    # change made to their entries before then (docs/audit-log.md).
+    late_days: tuple[dt.date, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -24,16 +38,25 @@ class Verification:
 def audit_verify(
     *, public_key: str, expect: dict[int, str] | None = None, chunk: int = 2000
 ) -> Verification:
-    """Recompute the chain, check every checkpoint's signature and hash, and any
-    hashes the caller kept elsewhere (``expect``: sequence number to hash)."""
-    # The head first: entries written while we verify are beyond it and not judged.
+    """Recompute the chain, check every checkpoint's signature and hash, that none
+    lies past the end of the log and none is missing (every N entries, every day),
+    and any hashes the caller kept elsewhere (``expect``: sequence number to hash)."""
+    # Entries written while we verify are not judged: the head read first bounds the
+    # walk, and every checkpoint up to it is committed before the checkpoints are read
+    # (an interval checkpoint commits with its entry, a daily one after its entry). The
+    # head read last is the end nothing may lie past, whatever was written meanwhile.
     head = AuditHead.objects.get(pk=1)
-    checkpoints = list(AuditCheckpoint.objects.filter(seq__lte=head.seq))
+    checkpoints = list(AuditCheckpoint.objects.order_by("seq", "id"))
+    stored = AuditEntry.objects.aggregate(last=Max("seq"), first_at=Min("at"))
+    end = AuditHead.objects.get(pk=1).seq
+    now = timezone.now()
+
+    def broken(problem: str, seq: int | None, entries: int = 0) -> Verification:
+        return Verification(entries, len(checkpoints), problem, seq)
+
     for checkpoint in checkpoints:
         if checkpoint.public_key != public_key:
-            return Verification(
-                0,
-                0,
+            return broken(
                 f"the checkpoint at entry {checkpoint.seq} was signed by another key "
                 f"({checkpoint.public_key[:16]}…)",
                 checkpoint.seq,
@@ -41,15 +64,12 @@ def audit_verify(
         try:
             signing.verify(checkpoint.public_key, checkpoint.message(), checkpoint.signature)
         except CryptoError:
-            return Verification(
-                0,
-                0,
-                f"the checkpoint at entry {checkpoint.seq} has a bad signature",
-                checkpoint.seq,
+            return broken(
+                f"the checkpoint at entry {checkpoint.seq} has a bad signature", checkpoint.seq
             )
     wanted: dict[int, list[tuple[str, str]]] = {}
     for checkpoint in checkpoints:
-        if checkpoint.seq:
+        if 0 < checkpoint.seq <= head.seq:
             wanted.setdefault(checkpoint.seq, []).append(
                 (checkpoint.entry_hash, f"the signed {checkpoint.kind} checkpoint")
             )
@@ -61,29 +81,76 @@ def audit_verify(
     for row in entries.iterator(chunk_size=chunk):
         problem = verifier.feed(row.as_chain_entry())
         if problem is not None:
-            return Verification(verifier.count, len(checkpoints), problem.reason, problem.seq)
+            return broken(problem.reason, problem.seq, verifier.count)
         for digest, source in wanted.pop(row.seq, []):
             if digest != row.hash:
-                return Verification(
-                    verifier.count,
-                    len(checkpoints),
+                return broken(
                     f"entry {row.seq} differs from {source}: the log was rewritten",
                     row.seq,
+                    verifier.count,
                 )
-    if wanted:
-        first = min(wanted)
-        return Verification(
-            verifier.count,
-            len(checkpoints),
-            f"entry {first} is missing: entries after {verifier.expected_seq - 1} were removed",
-            first,
-        )
+    count = verifier.count
     if head.seq != verifier.expected_seq - 1 or head.hash != verifier.last_hash:
-        return Verification(
-            verifier.count,
-            len(checkpoints),
+        return broken(
             f"the log ends at entry {verifier.expected_seq - 1} but its head records entry "
             f"{head.seq}: entries were removed from the end",
             verifier.expected_seq,
+            count,
         )
-    return Verification(verifier.count, len(checkpoints))
+
+    # What the walk cannot see: entries removed from the end with the head moved back,
+    # and checkpoints removed with them or on their own.
+    for checkpoint in checkpoints:
+        if checkpoint.seq > end:
+            return broken(
+                f"the signed {checkpoint.kind} checkpoint at entry {checkpoint.seq} lies past "
+                f"the end of the log (entry {end}): entries were removed from the end",
+                checkpoint.seq,
+                count,
+            )
+    if (stored["last"] or 0) > end:
+        return broken(
+            f"entry {end + 1} lies past the end of the log (its head records entry {end}): "
+            "the head was moved back",
+            end + 1,
+            count,
+        )
+    made = [
+        (checkpoint.seq, checkpoint.interval or 0, checkpoint.previous or 0)
+        for checkpoint in checkpoints
+        if checkpoint.kind == AuditCheckpoint.Kind.INTERVAL and checkpoint.seq <= head.seq
+    ]
+    gap = chain.interval_gap(made, head=head.seq, interval=settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL)
+    if gap is not None:
+        return broken(gap.reason, gap.seq, count)
+    last_made = made[-1][0] if made else 0
+    if head.checkpoint_seq != last_made:
+        return broken(
+            f"the head records the last interval checkpoint at entry {head.checkpoint_seq}, "
+            f"but the last one is at entry {last_made}: a checkpoint was removed, or the head "
+            "was edited",
+            max(head.checkpoint_seq, last_made),
+            count,
+        )
+    daily = {c.day: c for c in checkpoints if c.kind == AuditCheckpoint.Kind.DAILY}
+    if stored["first_at"] is not None:
+        day = audit_day(stored["first_at"])
+        last_due = audit_day(now - DAILY_CHECKPOINT_DUE) - dt.timedelta(days=1)
+        while day <= last_due:
+            if day not in daily:
+                return broken(
+                    f"the daily checkpoint for {day.isoformat()} is missing: every day from "
+                    "the first entry's to the last that ended must have one",
+                    None,
+                    count,
+                )
+            day += dt.timedelta(days=1)
+    if wanted:
+        first = min(wanted)
+        return broken(
+            f"entry {first} is missing: entries after {verifier.expected_seq - 1} were removed",
+            first,
+            count,
+        )
+    late = tuple(sorted(day for day, c in daily.items() if day is not None and c.late))
+    return Verification(count, len(checkpoints), late_days=late)

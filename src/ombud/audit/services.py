@@ -15,7 +15,15 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from ombud import config
-from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, chain_time
+from ombud.audit.models import (
+    DAILY_CHECKPOINT_DUE,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditHead,
+    audit_day,
+    chain_time,
+    day_end,
+)
 from ombud.crypto import chain, signing
 
 if TYPE_CHECKING:
@@ -91,21 +99,40 @@ def audit_record(
             prev_hash=head.hash,
             hash=digest,
         )
-        AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
-        if seq % settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL == 0:
-            _checkpoint(seq=seq, entry_hash=digest, kind=AuditCheckpoint.Kind.INTERVAL)
+        interval = settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL
+        if seq - head.checkpoint_seq >= interval:
+            _checkpoint(
+                seq=seq,
+                entry_hash=digest,
+                kind=AuditCheckpoint.Kind.INTERVAL,
+                interval=interval,
+                previous=head.checkpoint_seq,
+            )
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, checkpoint_seq=seq)
+        else:
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
     return entry
 
 
 def _checkpoint(
-    *, seq: int, entry_hash: str, kind: str, day: dt.date | None = None
+    *,
+    seq: int,
+    entry_hash: str,
+    kind: str,
+    interval: int | None = None,
+    previous: int | None = None,
+    day: dt.date | None = None,
+    late: bool = False,
 ) -> AuditCheckpoint:
     checkpoint = AuditCheckpoint(
         seq=seq,
         entry_hash=entry_hash,
         at=timezone.now(),
         kind=kind,
+        interval=interval,
+        previous=previous,
         day=day,
+        late=late,
         public_key=public_key(),
     )
     checkpoint.signature = signing.sign(signing_seed(), checkpoint.message())
@@ -113,25 +140,75 @@ def _checkpoint(
     return checkpoint
 
 
-def audit_checkpoint_daily(*, now: dt.datetime | None = None) -> AuditCheckpoint | None:
-    """Sign today's checkpoint once (safe with several workers) and mail its hash.
+def _last_daily() -> tuple[dt.date, int] | None:
+    """The day and entry of the newest daily checkpoint."""
+    newest = (
+        AuditCheckpoint.objects.filter(kind=AuditCheckpoint.Kind.DAILY)
+        .order_by("-day")
+        .values_list("day", "seq")
+        .first()
+    )
+    return None if newest is None or newest[0] is None else (newest[0], newest[1])
 
-    Returns the new checkpoint, or None when today's exists already.
+
+def audit_checkpoint_daily() -> AuditCheckpoint | None:
+    """Seal every day (UTC) that has ended since the last daily checkpoint, and mail
+    the newest to the auditors. Safe with several workers; cheap when there is
+    nothing to do (one query, two on an empty log).
+
+    The first day is the day of the log's first entry. A day is sealed with its
+    last entry: the one before the first entry written at or after midnight.
+    Signed more than DAILY_CHECKPOINT_DUE after its end (the worker was down),
+    its checkpoint is marked late. Days before the last daily checkpoint are
+    never signed again: one missing there was deleted, and verification must
+    say so.
+
+    Returns the newest checkpoint signed, or None when there was nothing to sign.
     """
-    now = now or timezone.now()
-    day = timezone.localdate(now)
-    if AuditCheckpoint.objects.filter(kind=AuditCheckpoint.Kind.DAILY, day=day).exists():
+    now = timezone.now()
+    last_ended = audit_day(now) - dt.timedelta(days=1)
+    latest = _last_daily()
+    if latest is not None and latest[0] >= last_ended:
         return None
+    if latest is None and not AuditEntry.objects.exists():
+        return None  # an empty log: nothing to seal yet
     try:
         with transaction.atomic():
+            # The head's lock waits for writers still committing entries from before midnight.
             head = AuditHead.objects.select_for_update().get(pk=1)
-            checkpoint = _checkpoint(
-                seq=head.seq, entry_hash=head.hash, kind=AuditCheckpoint.Kind.DAILY, day=day
-            )
-            if settings.OMBUD_MAIL_CONFIGURED:
+            latest = _last_daily()
+            if latest is not None:
+                day, sealed = latest[0] + dt.timedelta(days=1), latest[1]
+            else:
+                first_at = AuditEntry.objects.aggregate(first=models.Min("at"))["first"]
+                if first_at is None:
+                    return None
+                day, sealed = audit_day(first_at), 0
+            checkpoint = None
+            while day <= last_ended:
+                end = day_end(day)
+                # Scanning forward from the last seal reads each entry once, however
+                # many days the worker missed.
+                after = (
+                    AuditEntry.objects.filter(seq__gt=sealed, at__gte=end)
+                    .order_by("seq")
+                    .values_list("seq", "prev_hash")
+                    .first()
+                )
+                sealed, digest = (after[0] - 1, after[1]) if after else (head.seq, head.hash)
+                checkpoint = _checkpoint(
+                    seq=sealed,
+                    entry_hash=digest,
+                    kind=AuditCheckpoint.Kind.DAILY,
+                    day=day,
+                    late=now > end + DAILY_CHECKPOINT_DUE,
+                )
+                day += dt.timedelta(days=1)
+            if checkpoint is not None and settings.OMBUD_MAIL_CONFIGURED:
                 from ombud.audit.tasks import mail_daily_checkpoint
 
-                transaction.on_commit(lambda: mail_daily_checkpoint.enqueue(checkpoint.pk))
+                newest = checkpoint.pk
+                transaction.on_commit(lambda: mail_daily_checkpoint.enqueue(newest))
     except IntegrityError:
-        return None  # another worker signed today's checkpoint first
+        return None  # another worker signed these days first
     return checkpoint

@@ -7,7 +7,15 @@ entries breaks the sequence or the link to the previous hash. A verifier walks
 the entries in order and reports the first one that does not fit.
 
 The chain alone cannot stop someone from recomputing every hash after an
-edit; signed checkpoints and copies of them kept elsewhere do that.
+edit; signed checkpoints and copies of them kept elsewhere do that. A
+checkpoint's signature covers every field verification relies on (the entry,
+its hash, when it was signed, its kind, its interval and the checkpoint before
+it, or its day and whether it was signed late), so a checkpoint cannot be moved
+to another day or entry.
+Which checkpoints must exist is for the verifier to say: :func:`interval_gap`
+finds a missing one among those made every N entries. Deleting the last
+entries together with every checkpoint that covers them is not visible here;
+only a copy kept elsewhere shows it.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 _DOMAIN = "ombud-audit-v1"
+_CHECKPOINT_DOMAIN = "ombud-audit-checkpoint-v2"
 
 
 def canonical_details(details: Mapping[str, Any] | None) -> str:
@@ -160,8 +169,58 @@ def verify(entries: Iterable[Entry]) -> Break | None:
     return None
 
 
-def checkpoint_message(*, seq: int, entry_hash: str, at: str, kind: str) -> bytes:
+def checkpoint_message(
+    *,
+    seq: int,
+    entry_hash: str,
+    at: str,
+    kind: str,
+    interval: int | None,
+    previous: int | None,
+    day: str | None,
+    late: bool,
+) -> bytes:
     """The bytes a checkpoint signature covers."""
     return json.dumps(
-        [_DOMAIN + "-checkpoint", seq, entry_hash, at, kind], separators=(",", ":")
+        [_CHECKPOINT_DOMAIN, seq, entry_hash, at, kind, interval, previous, day, late],
+        separators=(",", ":"),
     ).encode("utf-8")
+
+
+def interval_gap(
+    checkpoints: Iterable[tuple[int, int, int]], *, head: int, interval: int
+) -> Break | None:
+    """The first missing checkpoint of those made every N entries, or None.
+
+    ``checkpoints`` are (entry, its interval, the entry of the checkpoint before
+    it) in the order of their entries, ``head`` the log's last entry and
+    ``interval`` the one in force now. A checkpoint is made N entries after the
+    one before it, N being the interval in force when it is due (so at the
+    multiples of N while N does not change). Just after the interval shrank,
+    the next may come up to the old interval after the last one; before the
+    first checkpoint the old interval is not known, so until an entry is
+    written under the smaller one the first looks missing.
+    """
+    last_seq, last_every = 0, interval
+    for seq, every, previous in checkpoints:
+        if previous > last_seq:
+            return Break(
+                previous,
+                f"the signed checkpoint at entry {previous} is missing (the checkpoint at "
+                f"entry {seq} follows it)",
+            )
+        if previous < last_seq:
+            return Break(
+                seq,
+                f"the signed checkpoint at entry {seq} follows entry {previous}, not the "
+                f"checkpoint at entry {last_seq}",
+            )
+        last_seq, last_every = seq, every
+    due = last_seq + max(interval, last_every)
+    if head >= due:
+        return Break(
+            due,
+            f"the signed checkpoint at entry {due} is missing (one is due every "
+            f"{max(interval, last_every)} entries)",
+        )
+    return None

@@ -38,12 +38,21 @@ class Command(BaseCommand):
         key = (options["public_key"] or public_key()).lower()
         result = audit_verify(public_key=key, expect=expect)
         if not result.ok:
-            self.stderr.write(f"Audit log does not verify at entry {result.seq}: {result.problem}")
-            self.stderr.write(
-                f"({result.entries} entries before it verified; nothing after it was checked.)"
-            )
+            where = "" if result.seq is None else f" at entry {result.seq}"
+            self.stderr.write(f"Audit log does not verify{where}: {result.problem}")
+            self.stderr.write(f"({result.entries} entries verified before the problem was found.)")
             raise CommandError("audit verification failed", returncode=1)
         self.stdout.write(
             f"Audit log verified: {result.entries} entries and {result.checkpoints} signed "
             f"checkpoints; the chain is intact."
         )
+        if result.late_days:
+            days = ", ".join(day.isoformat() for day in result.late_days[:10])
+            more = len(result.late_days) - 10
+            if more > 0:
+                days += f" and {more} more"
+            self.stdout.write(
+                f"Signed late (the worker was not running when these days ended): {days}. "
+                "A change made to their entries before they were signed shows only against "
+                "the checkpoints mailed to the auditors (--expect)."
+            )
