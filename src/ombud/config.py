@@ -63,6 +63,10 @@ class Config:
     trusted_proxies: int = 0
     base_url: str = "http://127.0.0.1:8000"
     notify_key_file: Path = Path("notify.key")
+    image_megapixels: int = 40
+    cleaner_memory_mib: int = 768
+    cleaner_seconds: int = 30
+    draft_files_mb: int = 30
 
     @property
     def production(self) -> bool:
@@ -266,6 +270,19 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(
             "OMBUD_QUICK_EXIT_URL", f"{quick_exit!r} is not an http(s) address of a website"
         )
+    megapixels = _int(environ, "OMBUD_IMAGE_MEGAPIXELS", 40, 1, 200)
+    cleaner_memory = _int(environ, "OMBUD_CLEANER_MEMORY_MIB", 768, 256, 65536)
+    # The cleaning child holds the interpreter and two copies of a picture at up
+    # to four bytes a pixel (src/ombud/intake/attachments.py).
+    needed = 128 + 8 * megapixels
+    if cleaner_memory < needed:
+        raise ConfigError(
+            "OMBUD_CLEANER_MEMORY_MIB",
+            f"{cleaner_memory} MiB is too little to open pictures of {megapixels} megapixels "
+            f"(OMBUD_IMAGE_MEGAPIXELS); give at least {needed}",
+        )
+    cleaner_seconds = _int(environ, "OMBUD_CLEANER_SECONDS", 30, 1, 600)
+    draft_files_mb = _int(environ, "OMBUD_DRAFT_FILES_MB", 30, 10, 500)
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -290,6 +307,10 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         trusted_proxies=trusted_proxies,
         base_url=base_url,
         notify_key_file=notify_key_file,
+        image_megapixels=megapixels,
+        cleaner_memory_mib=cleaner_memory,
+        cleaner_seconds=cleaner_seconds,
+        draft_files_mb=draft_files_mb,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -161,6 +161,11 @@ CONTENT_SECURITY_POLICY = {
 # Uploads never touch the disk in clear: they stay in memory until encrypted.
 FILE_UPLOAD_HANDLERS = ["ombud.intake.uploads.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# Cleaning a file (src/ombud/intake/attachments.py) and what one draft may hold.
+OMBUD_IMAGE_MEGAPIXELS = CONFIG.image_megapixels
+OMBUD_CLEANER_MEMORY_MIB = CONFIG.cleaner_memory_mib
+OMBUD_CLEANER_SECONDS = CONFIG.cleaner_seconds
+OMBUD_DRAFT_FILES_MB = CONFIG.draft_files_mb
 # Counters for rate limits: in this process's memory only, never on disk.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_HTTPONLY = True

@@ -87,7 +87,7 @@ def draft_save(request: HttpRequest, fields: dict[str, list[str]]) -> DraftState
 
 
 @sensitive_variables()
-def draft_file_add(state: DraftState, accepted: Accepted) -> None:
+def draft_file_add(state: DraftState, accepted: Accepted) -> DraftFileInfo:
     item = DraftFile(draft=state.draft)
     header = json.dumps(
         {
@@ -101,6 +101,7 @@ def draft_file_add(state: DraftState, accepted: Accepted) -> None:
     plain = len(header).to_bytes(4, "big") + header + accepted.original + accepted.stripped
     item.content = aead.encrypt(state.key, plain, state.context("file", item.id))
     item.save(force_insert=True)
+    return DraftFileInfo(id=item.id, name=accepted.name, mime=accepted.mime, size=accepted.size)
 
 
 @sensitive_variables()
