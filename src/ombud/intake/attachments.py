@@ -102,8 +102,8 @@ MAX_PIXELS: Final = 40_000_000
 # 420 MB; see BENCHMARKS.md. `ombud.config` checks a rule of thumb.
 CLEANER_MEMORY: Final = 768 * MEGABYTE
 CLEANER_SECONDS: Final = 30
-# Per web process: two cores decode no faster with more, and this bounds the
-# memory all children of a process can take to twice the limit.
+# Per web process: more would only queue for the same cores, and this bounds
+# the memory all children of a process can take to twice the limit.
 CLEANERS_AT_ONCE: Final = 2
 # A PDF's copy: every page rendered at up to 150 dpi and at most about an A3
 # page's pixels at that resolution (larger pages are rendered smaller).
@@ -285,6 +285,9 @@ def clean(data: bytes, mime: str, *, filename: str = "", limits: Limits = DEFAUL
         raise _refused(BUSY, filename)
     try:
         answer = _run_cleaner(data, mime, limits)
+    except OSError as error:  # no process could be started: the server's trouble
+        logger.error("the file cleaner could not start: %s", type(error).__name__)
+        answer = FAILED
     finally:
         _CLEANERS.release()
     if isinstance(answer, str):
@@ -546,9 +549,8 @@ def _add_page(copy: pikepdf.Pdf, page: pdfium.PdfPage) -> None:
     scale = PAGE_DPI / 72
     if width * height * scale * scale > PAGE_PIXELS_MAX:
         scale = math.sqrt(PAGE_PIXELS_MAX / (width * height))
-    bitmap = page.render(scale=scale, may_draw_forms=True, draw_annots=True)
-    picture = bitmap.to_pil()
-    bitmap.close()
+    # A bitmap of PDFium's own allocation, kept alive by the picture made from it.
+    picture = page.render(scale=scale, may_draw_forms=True, draw_annots=True).to_pil()
     image = _page_picture(copy, picture)
     content = f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /P Do Q".encode()
     copy.pages.append(

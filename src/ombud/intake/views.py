@@ -111,9 +111,11 @@ def files_accepted(
                 }
             )
             continue
+        data = upload.read()
+        upload.close()  # frees the upload's buffer now: `data` is the one copy kept
         try:
             accepted.append(
-                accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX, limits=limits)
+                accept(data, upload.name or "", max_bytes=FILE_BYTES_MAX, limits=limits)
             )
         except AttachmentRefused as refused:
             errors.append(_(refused.template) % refused.params)
