@@ -79,6 +79,10 @@ class Config:
     ratelimits: Mapping[str, int] = field(
         default_factory=lambda: {scope: row[1] for scope, row in RATELIMIT_VARIABLES.items()}
     )
+    image_megapixels: int = 40
+    cleaner_memory_mib: int = 768
+    cleaner_seconds: int = 30
+    draft_files_mb: int = 30
 
     @property
     def production(self) -> bool:
@@ -298,6 +302,19 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         scope: _int(environ, variable, default, 1, RATELIMIT_MAX)
         for scope, (variable, default, _window) in RATELIMIT_VARIABLES.items()
     }
+    megapixels = _int(environ, "OMBUD_IMAGE_MEGAPIXELS", 40, 1, 200)
+    cleaner_memory = _int(environ, "OMBUD_CLEANER_MEMORY_MIB", 768, 256, 65536)
+    # The cleaning child holds the interpreter and two copies of a picture at up
+    # to four bytes a pixel (src/ombud/intake/attachments.py).
+    needed = 128 + 8 * megapixels
+    if cleaner_memory < needed:
+        raise ConfigError(
+            "OMBUD_CLEANER_MEMORY_MIB",
+            f"{cleaner_memory} MiB is too little to open pictures of {megapixels} megapixels "
+            f"(OMBUD_IMAGE_MEGAPIXELS); give at least {needed}",
+        )
+    cleaner_seconds = _int(environ, "OMBUD_CLEANER_SECONDS", 30, 1, 600)
+    draft_files_mb = _int(environ, "OMBUD_DRAFT_FILES_MB", 30, 10, 500)
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -324,6 +341,10 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         notify_key_file=notify_key_file,
         redis_url=_redis_url(environ),
         ratelimits=ratelimits,
+        image_megapixels=megapixels,
+        cleaner_memory_mib=cleaner_memory,
+        cleaner_seconds=cleaner_seconds,
+        draft_files_mb=draft_files_mb,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -191,6 +191,11 @@ OMBUD_RATELIMITS = {
     scope: (CONFIG.ratelimits[scope], window)
     for scope, (_variable, _default, window) in _config.RATELIMIT_VARIABLES.items()
 }
+# Cleaning a file (src/ombud/intake/attachments.py) and what one draft may hold.
+OMBUD_IMAGE_MEGAPIXELS = CONFIG.image_megapixels
+OMBUD_CLEANER_MEMORY_MIB = CONFIG.cleaner_memory_mib
+OMBUD_CLEANER_SECONDS = CONFIG.cleaner_seconds
+OMBUD_DRAFT_FILES_MB = CONFIG.draft_files_mb
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -11,11 +11,13 @@ unusual loopback address with an unusual user agent, and neither is kept either.
 from __future__ import annotations
 
 import base64
+import io
 import re
 import secrets
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.access.test_keys_at_rest import database_bytes, session_payloads
 from tests.intake.helpers import receipt_on, report_fields
@@ -46,6 +48,12 @@ def forms_of(secret: bytes) -> list[bytes]:
         for encode in (base64.b64encode, base64.urlsafe_b64encode):
             found.append(encode(chunk))
     return found
+
+
+def photo_saying(text: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG", comment=f"Taken by {text}")
+    return out.getvalue()
 
 
 def files_under(*folders: Path) -> bytes:
@@ -92,7 +100,11 @@ def test_a_canary_in_a_report_message_and_attachment_is_nowhere_in_clear(instanc
             "/report/new/", {**fields, "category": "", "action": "review"}, refused
         )
         assert reply.status == 400 and text in reply.text
-        evidence = [("files", f"notes-{text}.txt", f"My notes: {text}\n".encode(), "text/plain")]
+        evidence = [
+            ("files", f"notes-{text}.txt", f"My notes: {text}\n".encode(), "text/plain"),
+            # Cleaned by a child process: it too leaves nothing in clear, nor in the logs.
+            ("files", f"photo-{text}.jpg", photo_saying(text), "image/jpeg"),
+        ]
         reply = reporter.post_form("/report/new/", {**fields, "action": "review"}, evidence)
         assert reply.status == 302, reply.text[:3000]
         reply = reporter.post_form("/report/review/", {"action": "submit"})

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 
+import pikepdf
 import pytest
 from django.test import Client
 from PIL import Image
@@ -17,6 +18,7 @@ from ombud.intake.models import Draft, DraftFile
 from ombud.intake.report import FILE_BYTES_MAX
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import receipt_on, report_fields, reporter_signed_in, staff_open
+from tests.intake.test_attachments import photo_in_a_pdf
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
 
@@ -69,6 +71,30 @@ def test_a_photo_is_kept_whole_as_evidence_and_shown_to_staff_without_its_metada
     assert original.content == photo
     entry = AuditEntry.objects.get(action="cases.attachment.original_opened")
     assert entry.actor == "user:hana"
+
+
+def test_a_pdf_with_a_photo_reaches_staff_without_its_gps_and_the_original_is_evidence(cast):
+    document, photo = photo_in_a_pdf()
+    assert b"WGS-84" in document
+    client = Client()
+    client.post(
+        "/report/new/",
+        {**report_fields(), "action": "review", "files": upload("scan.pdf", document)},
+    )
+    assert client.post("/report/review/", {"action": "submit"}).status_code == 201
+    attachment = Attachment.objects.get()
+
+    handler = signed_in(cast.handler)
+    staff_open(handler, attachment.case)
+    base = f"/cases/{attachment.case.public_id}/attachments/{attachment.id}/"
+    copy = handler.get(base)
+    assert copy["Content-Type"] == "application/pdf"
+    for secret in (b"Exif", b"WGS-84", b"Fjordcam", b"xmpmeta", photo[:64]):
+        assert secret not in copy.content
+    with pikepdf.open(io.BytesIO(copy.content)) as pdf:
+        assert not pdf.attachments and len(pdf.pages) == 1
+    assert handler.post(base).content == document  # the original, opened as evidence
+    assert AuditEntry.objects.filter(action="cases.attachment.original_opened").count() == 1
 
 
 def test_an_oversize_file_and_a_forbidden_type_are_refused_by_name_and_the_rest_kept(cast):

@@ -34,6 +34,7 @@ from ombud.intake.services import (
     message_from_reporter,
     report_submit,
 )
+from ombud.intake.uploads import cleaning_limits, draft_bytes_max
 
 logger = logging.getLogger(__name__)
 
@@ -280,8 +281,25 @@ def reporter_attachments(
                 }
             )
             continue
+        if getattr(upload, "over_budget", False):
+            errors.append(
+                {
+                    "loc": ["body", "files", index],
+                    "msg": f"{upload.name}: the files of one request may add up to "
+                    f"{draft_bytes_max()} bytes",
+                    "type": "too_large",
+                }
+            )
+            continue
         try:
-            accepted.append(accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX))
+            accepted.append(
+                accept(
+                    upload.read(),
+                    upload.name or "",
+                    max_bytes=FILE_BYTES_MAX,
+                    limits=cleaning_limits(),
+                )
+            )
         except AttachmentRefused as refused:
             errors.append(
                 {"loc": ["body", "files", index], "msg": refused.message, "type": "refused"}

@@ -8,8 +8,9 @@ import base64
 import datetime
 import json
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.db import transaction
@@ -87,7 +88,7 @@ def draft_save(request: HttpRequest, fields: dict[str, list[str]]) -> DraftState
 
 
 @sensitive_variables()
-def draft_file_add(state: DraftState, accepted: Accepted) -> None:
+def draft_file_add(state: DraftState, accepted: Accepted) -> DraftFileInfo:
     item = DraftFile(draft=state.draft)
     header = json.dumps(
         {
@@ -101,27 +102,62 @@ def draft_file_add(state: DraftState, accepted: Accepted) -> None:
     plain = len(header).to_bytes(4, "big") + header + accepted.original + accepted.stripped
     item.content = aead.encrypt(state.key, plain, state.context("file", item.id))
     item.save(force_insert=True)
+    return DraftFileInfo(id=item.id, name=accepted.name, mime=accepted.mime, size=accepted.size)
 
 
 @sensitive_variables()
 def _open_file(state: DraftState, item: DraftFile) -> Accepted:
-    plain = aead.decrypt(state.key, bytes(item.content), state.context("file", item.id))
+    plain = memoryview(aead.decrypt(state.key, bytes(item.content), state.context("file", item.id)))
     size = int.from_bytes(plain[:4], "big")
-    header: dict[str, Any] = json.loads(plain[4 : 4 + size])
-    body = plain[4 + size :]
-    cut = header["original"]
+    header: dict[str, Any] = json.loads(bytes(plain[4 : 4 + size]))
+    start = 4 + size
+    cut = start + header["original"]
+    # Copied out of the plaintext once each; the slices of a memoryview copy nothing.
     return Accepted(
         mime=header["mime"],
-        original=body[:cut],
-        stripped=body[cut:],
+        original=bytes(plain[start:cut]),
+        stripped=bytes(plain[cut:]),
         sha256=header["sha256"],
         size=header["size"],
         name=header["name"],
     )
 
 
-def draft_files(state: DraftState) -> list[Accepted]:
-    return [_open_file(state, item) for item in state.draft.files.all()]
+def _stored_files(state: DraftState) -> Iterator[DraftFile]:
+    """The draft's files one row at a time, so that one file's ciphertext is held at once."""
+    return state.draft.files.all().iterator(chunk_size=1)
+
+
+class DraftFiles(Sequence[Accepted]):
+    """The draft's files, each decrypted when it is used: sending a draft holds one
+    file's plaintext and its new ciphertext at a time, not every file at once."""
+
+    def __init__(self, state: DraftState) -> None:
+        self._state = state
+        self._ids = list(state.draft.files.values_list("pk", flat=True))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Accepted: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Accepted]: ...
+    def __getitem__(self, index: int | slice) -> Accepted | list[Accepted]:
+        if isinstance(index, slice):
+            return [self._open(pk) for pk in self._ids[index]]
+        return self._open(self._ids[index])
+
+    def __iter__(self) -> Iterator[Accepted]:
+        for pk in self._ids:
+            yield self._open(pk)
+
+    def _open(self, pk: uuid.UUID) -> Accepted:
+        return _open_file(self._state, DraftFile.objects.get(draft=self._state.draft, pk=pk))
+
+
+def draft_files(state: DraftState) -> DraftFiles:
+    return DraftFiles(state)
 
 
 def draft_file_list(state: DraftState | None) -> list[DraftFileInfo]:
@@ -129,7 +165,7 @@ def draft_file_list(state: DraftState | None) -> list[DraftFileInfo]:
         return []
     return [
         DraftFileInfo(id=item.id, name=a.name, mime=a.mime, size=a.size)
-        for item in state.draft.files.all()
+        for item in _stored_files(state)
         for a in [_open_file(state, item)]
     ]
 

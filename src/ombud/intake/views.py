@@ -41,6 +41,7 @@ from ombud.intake.services import (
     message_from_reporter,
     report_submit,
 )
+from ombud.intake.uploads import cleaning_limits, draft_bytes_max
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,18 @@ def _megabytes(size: int, *, up: bool = False) -> str:
     return f"{(math.ceil(tenths) if up else math.floor(tenths)) / 10:.1f}"
 
 
-def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepted], list[str]]:
-    """Check the uploaded files; (accepted, one error message per refused file)."""
+def files_accepted(
+    request: HttpRequest, already: int = 0, used: int = 0
+) -> tuple[list[Accepted], list[str]]:
+    """Check and clean the uploaded files; (accepted, one error message per refused file).
+
+    ``already`` files of ``used`` bytes are in the draft: together with these
+    they may number FILES_MAX and add up to `draft_bytes_max`.
+    """
     accepted: list[Accepted] = []
     errors: list[str] = []
+    budget = draft_bytes_max()
+    limits = cleaning_limits()
     for upload in request.FILES.getlist("files"):
         if already + len(accepted) >= FILES_MAX:
             errors.append(
@@ -88,8 +97,27 @@ def files_accepted(request: HttpRequest, already: int = 0) -> tuple[list[Accepte
                 }
             )
             continue
+        total = used + sum(item.size for item in accepted) + (upload.size or 0)
+        if getattr(upload, "over_budget", False) or total > budget:
+            errors.append(
+                _(
+                    "“%(name)s” was not added: files sent together may add up to %(max)s MB, "
+                    "and with it they would make %(total)s MB. Send a smaller copy, or send "
+                    "it later from your report's page."
+                )
+                % {
+                    "name": upload.name,
+                    "max": _megabytes(budget),
+                    "total": _megabytes(total, up=True),
+                }
+            )
+            continue
+        data = upload.read()
+        upload.close()  # frees the upload's buffer now: `data` is the one copy kept
         try:
-            accepted.append(accept(upload.read(), upload.name or "", max_bytes=FILE_BYTES_MAX))
+            accepted.append(
+                accept(data, upload.name or "", max_bytes=FILE_BYTES_MAX, limits=limits)
+            )
         except AttachmentRefused as refused:
             errors.append(_(refused.template) % refused.params)
     return accepted, errors
@@ -275,6 +303,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     extra: dict[str, Any] = {}
     file_errors: list[str] = []
     if request.method == "GET":
+        listed = drafts.draft_file_list(state)
         fields = state.fields if state else None
         form, accused, prior = _bound(fields)
         if fields is not None:
@@ -287,10 +316,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
         state = drafts.draft_save(request, fields)
         if remove := request.POST.get("remove_file"):
             drafts.draft_file_remove(state, remove)
-        already = state.draft.files.count()
-        new_files, file_errors = files_accepted(request, already)
+        listed = drafts.draft_file_list(state)
+        new_files, file_errors = files_accepted(
+            request, len(listed), sum(item.size for item in listed)
+        )
         for accepted in new_files:
-            drafts.draft_file_add(state, accepted)
+            listed.append(drafts.draft_file_add(state, accepted))
         form, accused, prior = _bound(fields)
         if action == "review":
             if form.is_valid() and accused.is_valid() and prior.is_valid() and not file_errors:
@@ -305,10 +336,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "accused": accused,
             "prior": prior,
-            "files": drafts.draft_file_list(state),
+            "files": listed,
             "file_errors": file_errors,
             "files_max": FILES_MAX,
             "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            "files_mb_max": _megabytes(draft_bytes_max()),
             "find": ((fields or {}).get("find") or [""])[0],
             **extra,
         },
@@ -513,6 +545,7 @@ def _status_page(
             "file_errors": file_errors or [],
             "files_max": FILES_MAX,
             "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            "files_mb_max": _megabytes(draft_bytes_max()),
         },
         status=status,
     )
