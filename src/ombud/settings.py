@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ombud.deadlines",
     "ombud.access",
     "ombud.operations",
+    "ombud.signin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "ombud.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ombud.access.session.KeyCookieMiddleware",
+    "ombud.access.session.SessionKeyRequired",
     "ombud.web.headers.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -163,6 +165,8 @@ FILE_UPLOAD_HANDLERS = ["ombud.intake.uploads.MemoryOnlyUploadHandler"]
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Counters for rate limits: in this process's memory only, never on disk.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Only a keyed hash of each session id is stored (ombud.signin.sessions).
+SESSION_ENGINE = "ombud.signin.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60

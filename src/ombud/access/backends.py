@@ -48,3 +48,9 @@ class KeyUnlockingBackend(ModelBackend):
         if request is not None:
             request._ombud_unlocked_key = private  # type: ignore[attr-defined]
         return user
+
+    def get_user(self, user_id: Any) -> User | None:
+        # The key pair comes in the same query: every request checks the session's key
+        # against it (access.session.SessionKeyRequired).
+        user = User.objects.select_related("staff_key").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
