@@ -174,7 +174,6 @@ def recovery_shares(db) -> list[str]:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Real algorithms at the cheapest costs: tests sign in hundreds of times.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.OMBUD_ARGON2_MEMORY_MIB = 8
     settings.OMBUD_ARGON2_PASSES = 1
 

@@ -59,6 +59,7 @@ class Config:
     pepper_file: Path
     argon2_memory_mib: int
     argon2_passes: int
+    argon2_concurrency: int = 1
     quick_exit_url: str = "https://www.wikipedia.org/"
     trusted_proxies: int = 0
     base_url: str = "http://127.0.0.1:8000"
@@ -255,6 +256,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
             f"{memory} MiB is too weak for production (at least {MIN_PRODUCTION_MEMORY_MIB})",
         )
     passes = _int(environ, "OMBUD_ARGON2_PASSES", 3, 1, 20)
+    concurrency = _int(environ, "OMBUD_ARGON2_CONCURRENCY", 1, 1, 64)
     trusted_proxies = _int(environ, "OMBUD_TRUSTED_PROXIES", 0, 0, 5)
     notify_path = environ.get("OMBUD_NOTIFY_KEY_FILE")
     notify_key_file = Path(notify_path) if notify_path else data_dir / "notify.key"
@@ -286,6 +288,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         pepper_file=pepper_file,
         argon2_memory_mib=memory,
         argon2_passes=passes,
+        argon2_concurrency=concurrency,
         quick_exit_url=quick_exit,
         trusted_proxies=trusted_proxies,
         base_url=base_url,

@@ -71,6 +71,7 @@ AUTH_USER_MODEL = "directory.User"
 AUTHENTICATION_BACKENDS = ["ombud.access.backends.KeyUnlockingBackend"]
 OMBUD_ARGON2_MEMORY_MIB = CONFIG.argon2_memory_mib
 OMBUD_ARGON2_PASSES = CONFIG.argon2_passes
+OMBUD_ARGON2_CONCURRENCY = CONFIG.argon2_concurrency
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -111,10 +112,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+# Only the peppered verifier: a stock hash in the database could be checked offline.
+PASSWORD_HASHERS = ["ombud.signin.hashers.PepperedArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

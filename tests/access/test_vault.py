@@ -332,11 +332,12 @@ def test_a_replaced_pepper_file_stops_sign_ins_and_says_which_file(cast, setting
     assert signs_in("hana", PASSWORD)
 
 
-def test_a_key_the_right_password_cannot_open_refuses_the_sign_in_and_is_audited(cast):
+def test_a_password_written_into_the_table_opens_nothing_and_the_try_is_audited(cast):
     from django.contrib.auth.hashers import make_password
 
-    # A password written around Ombud, straight into the table: its key was not re-wrapped.
+    # A password written around Ombud, straight into the table: the key is the check.
     User.objects.filter(pk=cast.handler.pk).update(password=make_password("written around"))
     assert not signs_in("hana", "written around")
-    entry = AuditEntry.objects.get(action="access.staff_key.does_not_open")
-    assert entry.object_id == str(cast.handler.pk)
+    entry = AuditEntry.objects.get(action="access.sign_in.failed")
+    assert entry.object_id == str(cast.handler.pk) and '"reason":"password"' in entry.details
+    assert signs_in("hana", PASSWORD)  # her own password still opens her key
