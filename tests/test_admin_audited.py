@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from ombud.access.models import RuleChange
 from ombud.audit.models import AuditEntry
@@ -73,8 +72,7 @@ SAMPLES: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
 
 
 def test_every_save_an_administrator_can_make_in_the_admin_is_audited(cast, rf):
-    admin = Client()
-    admin.force_login(cast.administrator)
+    admin = signed_in(cast.administrator)
     request = rf.get("/admin/")
     request.user = cast.administrator
     savable = sorted(
@@ -92,8 +90,7 @@ def test_every_save_an_administrator_can_make_in_the_admin_is_audited(cast, rf):
 
 
 def test_an_administrator_who_stretches_the_deadlines_changes_nothing_alone(cast, story):
-    admin = Client()
-    admin.force_login(cast.administrator)
+    admin = signed_in(cast.administrator)
     strict = DeadlinePolicy.objects.get(slug="strict")
     kept = strict.rules
     stretched = [{**rule, "window": {"days": 3650}} for rule in STRICT]
@@ -127,8 +124,7 @@ def test_an_administrator_who_stretches_the_deadlines_changes_nothing_alone(cast
 
 
 def test_an_outside_channel_saved_in_the_admin_is_audited(cast):
-    admin = Client()
-    admin.force_login(cast.administrator)
+    admin = signed_in(cast.administrator)
     admin.post(
         "/admin/deadlines/outsidechannel/add/",
         {"name": "Equality body", "description": "", "contact": "equality.example", "position": 2},

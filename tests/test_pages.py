@@ -12,6 +12,7 @@ from ombud.audit.models import AuditEntry
 from ombud.directory.models import Person
 from ombud.operations.models import WorkerHeartbeat
 from ombud.operations.worker import heartbeat_record
+from tests.conftest import sign_in
 
 PAGES = [
     "/",
@@ -47,7 +48,7 @@ def test_every_page_sends_the_protective_headers_signed_out(client, db, path):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_sends_the_protective_headers_to_an_administrator(client, cast, path):
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     assert_protective_headers(client.get(path))
 
 
@@ -66,7 +67,7 @@ def test_the_home_page_invites_staff_to_sign_in(client, db):
 
 
 def test_a_signed_in_handler_sees_her_role(client, cast):
-    assert client.login(username="hana", password="correct horse")
+    sign_in(client, cast.handler)
     page = client.get("/").content.decode()
     assert "Signed in as Hana Quill" in page
     assert "<li>Handler</li>" in page
@@ -92,20 +93,18 @@ def test_the_admin_is_for_administrators_only(client, cast):
     assert client.get("/admin/").status_code == 302
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2F"
-    client.force_login(cast.handler)
-    response = client.get("/admin/", follow=True)
+    response = sign_in(Client(), cast.handler).get("/admin/", follow=True)
     assert response.status_code == 403
     assert "Your account may not do this" in response.content.decode()
-    client.force_login(cast.auditor)
-    assert client.get("/admin/directory/person/", follow=True).status_code == 403
-    client.force_login(cast.administrator)
-    response = client.get("/admin/directory/person/")
+    auditor = sign_in(Client(), cast.auditor)
+    assert auditor.get("/admin/directory/person/", follow=True).status_code == 403
+    response = sign_in(Client(), cast.administrator).get("/admin/directory/person/")
     assert response.status_code == 200
     assert "Victor Hallgrim" in response.content.decode()
 
 
 def test_an_administrator_changing_a_manager_in_the_admin_is_audited(client, cast):
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     url = f"/admin/directory/person/{cast.reporter.pk}/change/"
     form = {
         "employee_id": "C005",
@@ -128,7 +127,7 @@ def test_an_administrator_changing_a_manager_in_the_admin_is_audited(client, cas
 
 
 def test_the_admin_refuses_a_manager_cycle_and_keeps_what_was_typed(client, cast):
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     url = f"/admin/directory/person/{cast.accused.pk}/change/"
     form = {
         "employee_id": "C003",
@@ -152,7 +151,7 @@ def test_the_admin_refuses_a_manager_cycle_and_keeps_what_was_typed(client, cast
 
 
 def test_people_cannot_be_deleted_from_the_admin(client, cast):
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     response = client.get(f"/admin/directory/person/{cast.reporter.pk}/delete/")
     assert response.status_code == 403
     assert Person.objects.filter(pk=cast.reporter.pk).exists()
@@ -224,7 +223,7 @@ def test_revoking_ladder_roles_in_bulk_from_the_admin_waits_for_approval_one_by_
     from ombud.access.models import RuleChange
     from ombud.directory.models import RoleAssignment
 
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     handlers = RoleAssignment.objects.filter(role__code="handler")
     response = client.post(
         "/admin/directory/roleassignment/",
@@ -241,7 +240,7 @@ def test_revoking_ladder_roles_in_bulk_from_the_admin_waits_for_approval_one_by_
 
 
 def test_an_administrator_sends_a_password_link_and_it_is_audited(client, cast, mailoutbox):
-    client.force_login(cast.administrator)
+    sign_in(client, cast.administrator)
     response = client.post(
         "/admin/directory/user/",
         {"action": "send_password_link", "_selected_action": [cast.auditor.pk]},

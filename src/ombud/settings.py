@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "ombud.deadlines",
     "ombud.access",
     "ombud.operations",
+    "ombud.signin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -60,21 +63,42 @@ MIDDLEWARE = [
     "ombud.web.csrf.CsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ombud.access.session.KeyCookieMiddleware",
+    "ombud.access.session.SessionKeyRequired",
     "ombud.web.headers.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ombud.urls"
 WSGI_APPLICATION = "ombud.wsgi.application"
 AUTH_USER_MODEL = "directory.User"
-AUTHENTICATION_BACKENDS = ["ombud.access.backends.KeyUnlockingBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: a locked-out account or address is refused before any Argon2 is computed.
+    "axes.backends.AxesStandaloneBackend",
+    "ombud.access.backends.KeyUnlockingBackend",
+]
 OMBUD_ARGON2_MEMORY_MIB = CONFIG.argon2_memory_mib
 OMBUD_ARGON2_PASSES = CONFIG.argon2_passes
+OMBUD_ARGON2_CONCURRENCY = CONFIG.argon2_concurrency
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60
+OMBUD_RESET_LIMIT = CONFIG.reset_limit  # reset mails asked per hour, per address and per e-mail
+
+# Sign-in throttling (django-axes, see ombud.signin.throttle): failures counted in the
+# cache by account and by address (a keyed hash of it, never the address).
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = CONFIG.signin_failure_limit
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "ombud.signin.throttle.address_hash"
+AXES_CLIENT_STR_CALLABLE = "ombud.signin.throttle.client_str"
+AXES_LOCKOUT_CALLABLE = "ombud.signin.views.locked_out"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 TEMPLATES = [
     {
@@ -111,10 +135,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
+# Only the peppered verifier: a stock hash in the database could be checked offline.
+PASSWORD_HASHERS = ["ombud.signin.hashers.PepperedArgon2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -196,6 +218,8 @@ OMBUD_IMAGE_MEGAPIXELS = CONFIG.image_megapixels
 OMBUD_CLEANER_MEMORY_MIB = CONFIG.cleaner_memory_mib
 OMBUD_CLEANER_SECONDS = CONFIG.cleaner_seconds
 OMBUD_DRAFT_FILES_MB = CONFIG.draft_files_mb
+# Only a keyed hash of each session id is stored (ombud.signin.sessions).
+SESSION_ENGINE = "ombud.signin.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -3,27 +3,20 @@ from django.urls import include, path
 
 from ombud import views
 from ombud.access import views as access_views
-from ombud.access.views import FirstOrForgottenPasswordForm, OwnerPasswordReset, PasswordChange
+from ombud.access.views import OwnerPasswordReset, PasswordChange
 from ombud.api.api import api
 from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz, outbox
+from ombud.signin.views import ForgottenPassword, SignIn
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("operations/outbox/", outbox, name="outbox"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", SignIn.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
-    path(
-        "accounts/password/forgotten/",
-        auth_views.PasswordResetView.as_view(form_class=FirstOrForgottenPasswordForm),
-        name="password_reset",
-    ),
+    path("accounts/password/forgotten/", ForgottenPassword.as_view(), name="password_reset"),
     path(
         "accounts/password/forgotten/sent/",
         auth_views.PasswordResetDoneView.as_view(),

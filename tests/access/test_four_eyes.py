@@ -39,8 +39,7 @@ def admin_edits_accused(client: Client, cast, **changes) -> None:
 
 def test_an_administrator_who_unflags_the_accused_executive_changes_nothing_alone(cast, story):
     case = against("C003")
-    admin = Client()
-    admin.force_login(cast.administrator)
+    admin = signed_in(cast.administrator)
     form = {"title": "Head of Fresh Grocery"}
     admin_edits_accused(admin, cast, is_executive="", **form)
     victor = Person.objects.get(employee_id="C003")
@@ -73,8 +72,7 @@ def test_an_administrator_who_unflags_the_accused_executive_changes_nothing_alon
 
 
 def test_an_administrator_who_adds_herself_to_the_board_never_gets_there(cast, story):
-    admin = Client()
-    admin.force_login(cast.administrator)
+    admin = signed_in(cast.administrator)
     board_role = LadderLevel.objects.get(role__code=roles.BOARD_COMMITTEE).role
     response = admin.post(
         "/admin/directory/roleassignment/add/",

@@ -27,8 +27,7 @@ pytestmark = pytest.mark.usefixtures("recovery_shares")
 
 
 def admin_client(cast) -> Client:
-    client = Client()
-    client.force_login(cast.administrator)
+    client = signed_in(cast.administrator)
     return client
 
 

@@ -7,6 +7,7 @@ from ombud.directory import roles
 from ombud.directory.demo import DEMO_PASSWORD, demo_load
 from ombud.directory.models import Person, User
 from ombud.directory.selectors import person_management_chain, users_with_role
+from tests.conftest import sign_in, signs_in
 
 
 def test_the_demo_organisation_has_what_a_walkthrough_needs(db):
@@ -33,8 +34,8 @@ def test_the_demo_organisation_has_what_a_walkthrough_needs(db):
 
 def test_every_demo_person_can_sign_in_with_the_printed_password(client, db):
     demo_load()
-    assert client.login(username="elsa.brightwater", password=DEMO_PASSWORD)
-    assert client.login(username="wenna.trelawny", password=DEMO_PASSWORD)
+    assert signs_in("elsa.brightwater", DEMO_PASSWORD)
+    sign_in(client, User.objects.get(username="wenna.trelawny"), DEMO_PASSWORD)
     assert client.get("/admin/").status_code == 200
 
 

@@ -4,18 +4,27 @@ The session store holds the private key encrypted under a random key; that key
 lives only in a separate HttpOnly, SameSite=Strict cookie. Neither the session
 store nor the cookie alone opens it. Signing out, expiry (of the session or
 the cookie) and a password change destroy it.
+
+Every signed-in request must open that key, and it must be the account's (its
+public half is the one stored for the account): otherwise the session ends. So a
+session id alone, from a copy of the database or a stolen cookie, opens nothing.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from ombud.crypto import aead
+from ombud.crypto import aead, boxes
 from ombud.crypto.errors import DecryptionFailed
+
+logger = logging.getLogger("ombud.access")
 
 SESSION_FIELD = "ombud_private_key"
 COOKIE_NAME = "ombud_key"
@@ -71,3 +80,44 @@ class KeyCookieMiddleware:
                 secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
             )
         return response
+
+
+def session_key_problem(request: HttpRequest) -> str | None:
+    """Why this signed-in session may not go on, or None when its key is the account's."""
+    private = session_private_key(request)
+    if private is None:
+        return "no key"
+    staff_key = getattr(request.user, "staff_key", None)  # joined by the backend's get_user
+    if staff_key is None:
+        return "no key pair"
+    if boxes.public_of(private) != bytes(staff_key.public_key):
+        return "not the account's key"
+    from ombud.integrity import row_valid
+
+    if not row_valid(staff_key):
+        return "the account's key failed its integrity check"
+    return None
+
+
+class SessionKeyRequired:
+    """Ends any signed-in session whose sealed key does not open with its ``ombud_key``
+    cookie or is not the account's key. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and (problem := session_key_problem(request)):
+            from ombud.audit.services import audit_record
+
+            with transaction.atomic():
+                audit_record(
+                    actor=user,
+                    action="access.session.ended",
+                    obj=user,
+                    details={"reason": problem},
+                )
+            logger.info("a session of %s ended: %s", user.get_username(), problem)
+            logout(request)
+        return self.get_response(request)

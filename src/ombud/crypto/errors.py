@@ -19,3 +19,7 @@ class WrongPassword(CryptoError):
 
 class SharesInvalid(CryptoError):
     """Recovery shares that are malformed, repeated or too few."""
+
+
+class KeyDerivationBusy(CryptoError):
+    """Every Argon2id slot stayed taken for too long: try again shortly."""

@@ -4,18 +4,26 @@ The password is first keyed with the pepper (a secret kept in a file, never in
 the database) and then stretched with Argon2id, whose costs are parameters. A
 copied database alone therefore does not allow guessing passwords offline; a
 copied database and pepper allow guessing at Argon2id's price per guess.
+
+Argon2id is meant to be costly, so a burst of sign-ins could take every core and
+much memory at once. ``slots`` caps how many derivations run at once in this
+process (one, unless configured); the others wait their turn, and after
+``wait_seconds`` give up with KeyDerivationBusy rather than pile up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nacl import pwhash
 from nacl.utils import random
 
 from ombud.crypto import aead
-from ombud.crypto.errors import CryptoError, DecryptionFailed, WrongPassword
+from ombud.crypto.errors import CryptoError, DecryptionFailed, KeyDerivationBusy, WrongPassword
 
 SALT_BYTES = pwhash.argon2id.SALTBYTES
 MIN_PEPPER_BYTES = 32
@@ -34,6 +42,33 @@ MODERATE = Cost(opslimit=3, memlimit=64 * 1024 * 1024)
 INSECURE_FOR_TESTS = Cost(opslimit=1, memlimit=8 * 1024 * 1024)
 
 
+class Slots:
+    """A per-process cap on concurrent Argon2 computations (a bounded semaphore)."""
+
+    def __init__(self, size: int = 1, wait_seconds: float = 20.0) -> None:
+        self.configure(size, wait_seconds)
+
+    def configure(self, size: int, wait_seconds: float) -> None:
+        if size < 1:
+            raise ValueError("at least one slot")
+        self.size = size
+        self.wait_seconds = wait_seconds
+        self._semaphore = threading.BoundedSemaphore(size)
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        semaphore = self._semaphore
+        if not semaphore.acquire(timeout=self.wait_seconds):
+            raise KeyDerivationBusy(f"no Argon2 slot free within {self.wait_seconds} s")
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+
+slots = Slots()
+
+
 @dataclass(frozen=True)
 class WrappedKey:
     salt: bytes
@@ -49,7 +84,10 @@ def wrapping_key(password: str, salt: bytes, pepper: bytes, cost: Cost) -> bytes
     peppered = hashlib.blake2b(
         password.encode("utf-8"), key=pepper[:64], person=b"ombud-password"
     ).digest()
-    return bytes(pwhash.argon2id.kdf(aead.KEY_BYTES, peppered, salt, cost.opslimit, cost.memlimit))
+    with slots():
+        return bytes(
+            pwhash.argon2id.kdf(aead.KEY_BYTES, peppered, salt, cost.opslimit, cost.memlimit)
+        )
 
 
 def wrap(
