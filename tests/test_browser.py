@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ombud.directory.demo import DEMO_PASSWORD
-from tests.conftest import OMBUD, free_port, fresh_instance
+from tests.conftest import OMBUD, Authenticator, free_port, fresh_instance
 from tests.test_serve import wait_for_health
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,6 +27,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+APPS: dict[str, Authenticator] = {}  # the demo's staff, by user name
 SCREENSHOTS = Path(os.environ.get("OMBUD_SCREENSHOTS", "var/screenshots"))
 
 pytestmark = pytest.mark.slow
@@ -38,13 +40,19 @@ def demo_url(tmp_path_factory) -> Iterator[str]:
         process = subprocess.Popen(
             [OMBUD, "demo", "--port", str(port)],
             env=instance.env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(url + "/", process)
+            assert process.stdout is not None
+            for line in process.stdout:  # the staff sign-ins the demo printed
+                if found := re.match(r"\s+(\S+)\s.*?((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", line):
+                    APPS[found[1]] = Authenticator(found[2])
+                if line.startswith("Every other demo employee"):
+                    break
             yield url
         finally:
             process.send_signal(signal.SIGTERM)
@@ -81,13 +89,15 @@ def tab(browser: Browser) -> Iterator[Tab]:
     context.close()
 
 
-def sign_in(tab: Tab, base: str, username: str, password: str) -> None:
+def sign_in(tab: Tab, base: str, username: str, password: str, *, ok: bool = True) -> None:
     page = tab.page
     page.goto(base + "/")
     page.get_by_role("link", name="Sign in", exact=True).click()
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(APPS[username].code(spent=ok))
+    with page.expect_navigation():  # the answer to the form, before anything is looked at
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_the_home_page_renders_with_its_stylesheet(tab, demo_url):
@@ -102,20 +112,20 @@ def test_the_home_page_renders_with_its_stylesheet(tab, demo_url):
 def test_an_administrator_signs_in_and_edits_the_directory_without_csp_violations(tab, demo_url):
     page = tab.page
     sign_in(tab, demo_url, "wenna.trelawny", DEMO_PASSWORD)
-    assert page.get_by_text("Signed in as Wenna Trelawny").is_visible()
+    expect(page.get_by_text("Signed in as Wenna Trelawny")).to_be_visible()
     page.get_by_role("link", name="Manage the directory").click()
     page.get_by_role("link", name="People").first.click()
     page.get_by_role("link", name="Q0013", exact=True).click()
     page.get_by_label("Job title").fill("Senior Buyer")
     tab.shot("admin-person.png")
     page.get_by_role("button", name="Save", exact=True).click()
-    assert page.get_by_text("was changed successfully").is_visible()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
     tab.shot("admin-people.png")
     assert tab.csp_violations == []
 
 
 def test_a_wrong_password_keeps_the_user_name_and_says_what_is_wrong(tab, demo_url):
-    sign_in(tab, demo_url, "amara.quenby", "not her password")
+    sign_in(tab, demo_url, "amara.quenby", "not her password", ok=False)
     assert tab.page.get_by_role("alert").inner_text().startswith("Please enter a correct")
     assert tab.page.get_by_label("User name").input_value() == "amara.quenby"
     tab.shot("sign-in-error.png")
@@ -126,7 +136,7 @@ def test_a_handler_who_opens_the_admin_is_told_she_may_not(tab, demo_url):
     sign_in(tab, demo_url, "amara.quenby", DEMO_PASSWORD)
     response = tab.page.goto(demo_url + "/admin/")
     assert response is not None and response.status == 403
-    assert tab.page.get_by_text("Your account may not do this").is_visible()
+    expect(tab.page.get_by_text("Your account may not do this")).to_be_visible()
 
 
 def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(browser, demo_url):
@@ -134,7 +144,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page = reporter.page
     page.goto(demo_url + "/report/")
     page.get_by_role("link", name="Make a report").click()
-    assert page.get_by_role("link", name="Leave this site quickly").is_visible()
+    expect(page.get_by_role("link", name="Leave this site quickly")).to_be_visible()
     page.get_by_label("An employee", exact=True).check()
     page.get_by_label("Anonymous: nobody learns who I am").check()
     page.get_by_label("Sexual harassment").check()
@@ -146,7 +156,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page.get_by_label("Search the directory by name").fill("ostby")
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Add Henrik Ostby").click()
-    assert page.get_by_text("Linked to the directory.").is_visible()
+    expect(page.get_by_text("Linked to the directory.")).to_be_visible()
     assert page.get_by_label("What happened?").input_value().startswith("He blocked the door")
     page.get_by_label("Add files").set_input_files(
         files=[
@@ -155,11 +165,11 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     )
     reporter.shot("report-form.png")
     page.get_by_role("button", name="Review my report").click()
-    assert page.get_by_role("heading", name="Review your report").is_visible()
-    assert page.get_by_text("note.txt").is_visible()
+    expect(page.get_by_role("heading", name="Review your report")).to_be_visible()
+    expect(page.get_by_text("note.txt")).to_be_visible()
     reporter.shot("report-review.png")
     page.get_by_role("button", name="Send my report").click()
-    assert page.get_by_role("heading", name="Your report has been received").is_visible()
+    expect(page.get_by_role("heading", name="Your report has been received")).to_be_visible()
     receipt = page.locator(".receipt-code").inner_text().strip()
     reporter.shot("report-receipt.png")
 
@@ -168,7 +178,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     page.get_by_role("button", name="Open my report").click()
     page.get_by_label("Your message").fill("He was in the store again today.")
     page.get_by_role("button", name="Send a message").click()
-    assert page.get_by_text("Sent. The people handling your case will see it.").is_visible()
+    expect(page.get_by_text("Sent. The people handling your case will see it.")).to_be_visible()
 
     handler = Tab(browser.new_context().new_page())
     sign_in(handler, demo_url, "amara.quenby", DEMO_PASSWORD)
@@ -177,7 +187,8 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.page.get_by_role("link", name=reference).click()
     handler.shot("case-confirm.png")
     handler.page.get_by_role("button", name="I have no conflict: open the case").click()
-    assert handler.page.get_by_text("He was in the store again today.").is_visible()
+    # The case page is a new page: wait for it (is_visible would look at once).
+    expect(handler.page.get_by_text("He was in the store again today.")).to_be_visible()
     handler.page.get_by_label("Acknowledgement, written to the reporter").fill(
         "We have your report and are on it."
     )
@@ -187,8 +198,30 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.shot("case-page.png")
 
     page.reload()
-    assert page.get_by_text("Are you safe right now?").is_visible()
-    assert page.get_by_text("Your report was acknowledged").is_visible()
-    assert page.get_by_text("We have your report and are on it.").is_visible()
+    expect(page.get_by_text("Are you safe right now?")).to_be_visible()
+    expect(page.get_by_text("Your report was acknowledged")).to_be_visible()
+    expect(page.get_by_text("We have your report and are on it.")).to_be_visible()
     reporter.shot("report-status.png")
     assert reporter.csp_violations == [] and handler.csp_violations == []
+
+
+def test_a_first_sign_in_sets_up_the_authenticator_from_a_qr_code(tab, demo_url):
+    page = tab.page
+    page.goto(demo_url + "/accounts/login/")
+    page.get_by_label("User name").fill("elsa.brightwater")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    qr = page.get_by_role("img", name="QR code of the secret below")
+    assert qr.is_visible() and qr.evaluate("image => image.naturalWidth") > 100
+    app = Authenticator(page.locator("code.secret").inner_text())
+    tab.shot("two-factor-enrol.png")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Code from the app").fill(app.code())
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert page.locator("ul.recovery-codes li").count() == 10
+    tab.shot("two-factor-recovery-codes.png")
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_text("Signed in as Elsa Brightwater")).to_be_visible()
+    assert tab.csp_violations == []

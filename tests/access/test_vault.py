@@ -25,7 +25,7 @@ from ombud.crypto import aead, boxes
 from ombud.crypto.errors import DecryptionFailed
 from ombud.directory.models import User
 from ombud.directory.services import person_deactivate, user_create
-from tests.conftest import sign_in, signs_in
+from tests.conftest import code_for, sign_in, signs_in
 
 PASSWORD = "correct horse"
 
@@ -92,9 +92,12 @@ def test_neither_the_session_store_nor_the_cookie_holds_the_private_key(cast):
 
 
 def test_a_substituted_public_key_refuses_the_sign_in_and_is_audited(cast):
+    code = code_for(cast.handler)
     StaffKey.objects.filter(user=cast.handler).update(public_key=boxes.keypair().public)
     client = Client()
-    response = client.post("/accounts/login/", {"username": "hana", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "hana", "password": PASSWORD, "otp_token": code}
+    )
     assert response.status_code == 200
     assert "Please enter a correct" in response.content.decode()
     assert AuditEntry.objects.filter(action="access.staff_key.substituted").exists()

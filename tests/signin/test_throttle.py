@@ -14,14 +14,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ombud.audit.models import AuditEntry
+from ombud.directory.models import User
 from ombud.operations.models import OutboxMessage
 from ombud.operations.worker import BackgroundWorker
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, code_for
 
 
 def attempt(username: str, password: str, address: str = "10.1.2.3") -> int:
+    """A sign-in with the account's right code: the password is what is guessed."""
+    user = User.objects.filter(username=username).first()
+    code = code_for(user) if user is not None else "123456"
     response = Client(REMOTE_ADDR=address).post(
-        "/accounts/login/", {"username": username, "password": password}
+        "/accounts/login/", {"username": username, "password": password, "otp_token": code}
     )
     return response.status_code
 
@@ -35,7 +39,8 @@ def test_a_guesser_with_many_addresses_is_locked_out_of_the_account(cast):
     # Locked: even the right password, from a fresh address, is refused, before any
     # key derivation (no new failure reaches the backend).
     response = Client(REMOTE_ADDR="10.9.9.9").post(
-        "/accounts/login/", {"username": "hana", "password": PASSWORD}
+        "/accounts/login/",
+        {"username": "hana", "password": PASSWORD, "otp_token": code_for(cast.handler)},
     )
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.content.decode()
