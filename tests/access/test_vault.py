@@ -296,6 +296,7 @@ def test_a_case_whose_only_holder_leaves_keeps_the_key_and_alarms_ethics_and_adm
     assert "Rhea" not in alarms[0].body and "Victor" not in alarms[0].body
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker's own connections
 def test_a_forgotten_password_is_reset_by_e_mail_and_access_comes_back(
     cast, recovery_shares, mailoutbox
 ):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
@@ -80,6 +81,7 @@ def shapes(queries: list[dict]) -> list[str]:
     return [re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"]) for query in queries]
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker's own connections
 def test_the_reset_page_answers_a_known_and_an_unknown_address_alike(cast, mailoutbox):
     answers = []
     for address in (cast.handler.email, "nobody.here@cast.example"):

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import re
 
+import pytest
 import time_machine
 from django.test import Client
 from django_otp.oath import hotp
@@ -175,6 +176,7 @@ def test_a_copy_of_the_database_holds_no_seed_and_no_recovery_code(cast):
         assert code.encode() not in stored and code.replace("-", "").encode() not in stored
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker's own connections
 def test_a_forgotten_password_link_alone_does_not_reset_the_password(cast, mailoutbox):
     from ombud.operations.worker import BackgroundWorker
 
