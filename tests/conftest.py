@@ -117,11 +117,76 @@ def account(person: Person, role: str) -> User:
 PASSWORD = "correct horse"  # every account of the cast
 
 
+def code_for(user: User) -> str:
+    """The code the user's authenticator app shows now, read from the stored seed as
+    the app holds it. An account without one is enrolled first (a setup shortcut:
+    people do it on the enrolment page). A code is accepted once, for its 30-second
+    step and one step either side; a test that signs the same person in more often
+    than that forgets the last step used, as waiting half a minute would."""
+    import time
+
+    from django_otp.oath import hotp
+
+    from ombud.signin.models import TOTPDevice
+    from ombud.signin.services import (
+        STEP,
+        TOLERANCE,
+        confirmed_device,
+        seed_of,
+        totp_device_create,
+    )
+
+    device = confirmed_device(user)
+    if device is None:
+        totp_device_create(actor=ACTOR, user=user)
+        device = confirmed_device(user)
+    assert device is not None
+    now = int(time.time()) // STEP
+    # Never the step before: the server's clock may pass into the next step meanwhile.
+    step = max(now, device.last_t + 1)
+    if step > now + TOLERANCE:
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=now - 1)
+        step = now
+    return f"{hotp(seed_of(device), step):06d}"
+
+
+class Authenticator:
+    """An authenticator app given ``secret`` (as printed by the demo or shown on the
+    enrolment page), for sign-ins against a running server: each code it gives is
+    for a step it has not given before, as the server accepts a step only once."""
+
+    def __init__(self, secret: str) -> None:
+        import base64
+
+        text = "".join(secret.split())
+        self.seed = base64.b32decode(text + "=" * (-len(text) % 8))
+        self.last = -1
+
+    def code(self, *, spent: bool = True) -> str:
+        """The code to type; ``spent=False`` for a sign-in meant to fail (the server
+        spends a code only when the password is right too)."""
+        import time
+
+        from django_otp.oath import hotp
+
+        from ombud.signin.services import STEP, TOLERANCE
+
+        now = int(time.time()) // STEP
+        # Never the step before: the server's clock may pass into the next step meanwhile.
+        step = max(now, self.last + 1)
+        assert step <= now + TOLERANCE, "more sign-ins of one account than 30 s allow"
+        if spent:
+            self.last = step
+        return f"{hotp(self.seed, step):06d}"
+
+
 def sign_in(client, user: User, password: str = PASSWORD):
-    """Sign ``client`` in through the sign-in form, as a person does: only such a
-    session carries the key cookie every signed-in request needs."""
+    """Sign ``client`` in through the sign-in form, as a person does (password and the
+    authenticator's code): only such a session carries the key cookie every signed-in
+    request needs."""
     response = client.post(
-        "/accounts/login/", {"username": user.get_username(), "password": password}
+        "/accounts/login/",
+        {"username": user.get_username(), "password": password, "otp_token": code_for(user)},
     )
     assert response.status_code == 302, response.content.decode()[:500]
     assert client.session.get("_auth_user_id") == str(user.pk), "signed in as someone else"
@@ -129,10 +194,14 @@ def sign_in(client, user: User, password: str = PASSWORD):
 
 
 def signs_in(username: str, password: str) -> bool:
-    """Whether a sign-in through the form with these succeeds."""
+    """Whether a sign-in through the form with these (and the right code) succeeds."""
     from django.test import Client
 
-    response = Client().post("/accounts/login/", {"username": username, "password": password})
+    user = User.objects.filter(username=username).first()
+    code = code_for(user) if user is not None else "123456"
+    response = Client().post(
+        "/accounts/login/", {"username": username, "password": password, "otp_token": code}
+    )
     return response.status_code == 302
 
 

@@ -84,6 +84,9 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "operations/outbox/": _staff({"administrator"}),
     "cases/overview/": _staff({"higher level before escalation"}),
     "accounts/login/": public,
+    "accounts/two-factor/": signed_in_only,
+    # Only right after a sign-in's password proved itself; anyone else is sent to sign in.
+    "accounts/two-factor/enrol/": lambda actor: LOGIN,
     "accounts/logout/": public,
     "accounts/password/": signed_in_only,
     "accounts/password/forgotten/": public,

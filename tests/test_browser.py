@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from ombud.directory.demo import DEMO_PASSWORD
-from tests.conftest import OMBUD, free_port, fresh_instance
+from tests.conftest import OMBUD, Authenticator, free_port, fresh_instance
 from tests.test_serve import wait_for_health
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,6 +27,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+APPS: dict[str, Authenticator] = {}  # the demo's staff, by user name
 SCREENSHOTS = Path(os.environ.get("OMBUD_SCREENSHOTS", "var/screenshots"))
 
 pytestmark = pytest.mark.slow
@@ -38,13 +40,19 @@ def demo_url(tmp_path_factory) -> Iterator[str]:
         process = subprocess.Popen(
             [OMBUD, "demo", "--port", str(port)],
             env=instance.env,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_health(url + "/", process)
+            assert process.stdout is not None
+            for line in process.stdout:  # the staff sign-ins the demo printed
+                if found := re.match(r"\s+(\S+)\s.*?((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", line):
+                    APPS[found[1]] = Authenticator(found[2])
+                if line.startswith("Every other demo employee"):
+                    break
             yield url
         finally:
             process.send_signal(signal.SIGTERM)
@@ -81,13 +89,15 @@ def tab(browser: Browser) -> Iterator[Tab]:
     context.close()
 
 
-def sign_in(tab: Tab, base: str, username: str, password: str) -> None:
+def sign_in(tab: Tab, base: str, username: str, password: str, *, ok: bool = True) -> None:
     page = tab.page
     page.goto(base + "/")
     page.get_by_role("link", name="Sign in", exact=True).click()
     page.get_by_label("User name").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill(APPS[username].code(spent=ok))
+    with page.expect_navigation():  # the answer to the form, before anything is looked at
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_the_home_page_renders_with_its_stylesheet(tab, demo_url):
@@ -115,7 +125,7 @@ def test_an_administrator_signs_in_and_edits_the_directory_without_csp_violation
 
 
 def test_a_wrong_password_keeps_the_user_name_and_says_what_is_wrong(tab, demo_url):
-    sign_in(tab, demo_url, "amara.quenby", "not her password")
+    sign_in(tab, demo_url, "amara.quenby", "not her password", ok=False)
     assert tab.page.get_by_role("alert").inner_text().startswith("Please enter a correct")
     assert tab.page.get_by_label("User name").input_value() == "amara.quenby"
     tab.shot("sign-in-error.png")
@@ -178,6 +188,7 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     handler.page.get_by_role("link", name=reference).click()
     handler.shot("case-confirm.png")
     handler.page.get_by_role("button", name="I have no conflict: open the case").click()
+    # The case page is a new page: wait for it (is_visible would look at once).
     expect(handler.page.get_by_text("He was in the store again today.")).to_be_visible()
     handler.page.get_by_label("Acknowledgement, written to the reporter").fill(
         "We have your report and are on it."
@@ -193,3 +204,25 @@ def test_a_reporter_reports_and_follows_her_case_with_javascript_turned_off(brow
     expect(page.get_by_text("We have your report and are on it.")).to_be_visible()
     reporter.shot("report-status.png")
     assert reporter.csp_violations == [] and handler.csp_violations == []
+
+
+def test_a_first_sign_in_sets_up_the_authenticator_from_a_qr_code(tab, demo_url):
+    page = tab.page
+    page.goto(demo_url + "/accounts/login/")
+    page.get_by_label("User name").fill("elsa.brightwater")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Set up your second factor")).to_be_visible()
+    qr = page.get_by_role("img", name="QR code of the secret below")
+    assert qr.is_visible() and qr.evaluate("image => image.naturalWidth") > 100
+    app = Authenticator(page.locator("code.secret").inner_text())
+    tab.shot("two-factor-enrol.png")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_label("Code from the app").fill(app.code())
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert page.locator("ul.recovery-codes li").count() == 10
+    tab.shot("two-factor-recovery-codes.png")
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_text("Signed in as Elsa Brightwater")).to_be_visible()
+    assert tab.csp_violations == []

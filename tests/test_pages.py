@@ -9,10 +9,10 @@ from django.test import Client
 from django.utils import timezone
 
 from ombud.audit.models import AuditEntry
-from ombud.directory.models import Person
+from ombud.directory.models import Person, User
 from ombud.operations.models import WorkerHeartbeat
 from ombud.operations.worker import heartbeat_record
-from tests.conftest import sign_in
+from tests.conftest import code_for, sign_in
 
 PAGES = [
     "/",
@@ -191,7 +191,12 @@ def _login_with_origin(origin: str, fetch_site: str):
     assert token
     return browser.post(
         "/accounts/login/",
-        {"username": "hana", "password": "correct horse", "csrfmiddlewaretoken": token[1]},
+        {
+            "username": "hana",
+            "password": "correct horse",
+            "otp_token": code_for(User.objects.get(username="hana")),
+            "csrfmiddlewaretoken": token[1],
+        },
         headers={"Origin": origin, **({"Sec-Fetch-Site": fetch_site} if fetch_site else {})},
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -119,6 +120,9 @@ def test_demo_prints_the_staff_sign_ins_and_serves_the_demo_organisation(instanc
     assert code == 0, err
     assert f"Open {url}" in out
     assert "Every demo account's password is: quillfern-demo" in out
+    secret = r"[A-Z2-7]{4}(?: [A-Z2-7]{4}){7}"  # an authenticator secret, base32
+    staff = [line for line in out.splitlines() if re.search(secret, line)]
+    assert len(staff) >= 10  # every staff account's secret, beside its name
     for username, role in [
         ("amara.quenby", "handler"),
         ("idris.halloway", "auditor"),

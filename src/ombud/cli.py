@@ -105,7 +105,7 @@ def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
         "--workers",
         "2",
         "--threads",
-        "4",
+        "16",  # sign-ins wait for Argon2 in threads: see ombud.signin.apps
         "--graceful-timeout",
         "10",
         "--timeout",
@@ -195,11 +195,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "Demo organisation: Quillfern Group, 60 invented people.",
         f"Open {url} and sign in at {url}accounts/login/",
         f"Every demo account's password is: {DEMO_PASSWORD}",
+        "Staff also type the code of an authenticator app given the secret beside their name.",
         "",
-        f"  {'user name':<26} {'name':<24} roles",
+        f"  {'user name':<26} {'name':<24} {'authenticator secret':<40} roles",
     ]
-    lines += [f"  {s.username:<26} {s.name:<24} {', '.join(s.roles)}" for s in sign_ins]
-    lines += ["", "Every other demo employee signs in as first.last (e.g. elsa.brightwater).", ""]
+    lines += [
+        f"  {s.username:<26} {s.name:<24} {s.totp_secret:<40} {', '.join(s.roles)}"
+        for s in sign_ins
+    ]
+    lines += [
+        "",
+        "Every other demo employee signs in as first.last (e.g. elsa.brightwater) and sets",
+        "up an authenticator app at the first sign-in.",
+        "",
+    ]
     lines += [f"Demo recovery key {fingerprint}: any {threshold} of these shares open it", ""]
     lines += [f"  {share}" for share in shares] + [""]
     if reports:

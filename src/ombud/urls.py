@@ -7,13 +7,16 @@ from ombud.access.views import OwnerPasswordReset, PasswordChange
 from ombud.api.api import api
 from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz, outbox
-from ombud.signin.views import ForgottenPassword, SignIn
+from ombud.signin import views as signin_views
+from ombud.signin.views import ForgottenPassword, SecondFactorSetPasswordForm, SignIn
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("operations/outbox/", outbox, name="outbox"),
     path("accounts/login/", SignIn.as_view(), name="login"),
+    path("accounts/two-factor/", signin_views.two_factor, name="two_factor"),
+    path("accounts/two-factor/enrol/", signin_views.enrol, name="two_factor_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
     path("accounts/password/forgotten/", ForgottenPassword.as_view(), name="password_reset"),
@@ -24,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset/<uidb64>/<token>/",
-        OwnerPasswordReset.as_view(),
+        OwnerPasswordReset.as_view(form_class=SecondFactorSetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

@@ -14,6 +14,7 @@ import zlib
 import pytest
 
 from tests.access.test_vault import encodings
+from tests.conftest import Authenticator
 from tests.test_serve import start, stop, wait_for_health
 
 pytestmark = pytest.mark.slow
@@ -21,10 +22,11 @@ pytestmark = pytest.mark.slow
 SETUP = """
 from ombud.directory.models import Person
 from ombud.directory.services import person_save, role_grant, user_create
+from ombud.signin.services import totp_device_create
 person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))
 hana = user_create(actor="test", username="hana", password="correct horse battery", person=person)
 role_grant(actor="test", user=hana, role="handler")
-print("ok")
+print(totp_device_create(actor="test", user=hana))
 """
 UNLOCK = """
 from ombud.access.services import staff_key_unlock
@@ -35,7 +37,7 @@ print(staff_key_unlock(user=User.objects.get(username="hana"),
 
 
 def sign_in(
-    url: str, username: str, password: str
+    url: str, username: str, password: str, code: str
 ) -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -43,7 +45,12 @@ def sign_in(
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token
     form = urllib.parse.urlencode(
-        {"username": username, "password": password, "csrfmiddlewaretoken": token[1]}
+        {
+            "username": username,
+            "password": password,
+            "otp_token": code,
+            "csrfmiddlewaretoken": token[1],
+        }
     ).encode()
     opener.open(url + "accounts/login/", data=form, timeout=10).read()
     return opener, jar
@@ -73,11 +80,11 @@ def database_bytes(instance) -> bytes:
 
 
 def test_after_a_sign_in_the_database_and_the_cookie_hold_no_form_of_the_private_key(instance):
-    assert instance.python(SETUP) == "ok"
+    app = Authenticator(instance.python(SETUP))
     process, url = start(instance, "serve")
     try:
         wait_for_health(url, process, worker_only=True)  # no recovery key: no reports here
-        opener, jar = sign_in(url, "hana", "correct horse battery")
+        opener, jar = sign_in(url, "hana", "correct horse battery", app.code())
         home = opener.open(url, timeout=10).read().decode()
         assert "Your key is unlocked for this sign-in" in home
         private = bytes.fromhex(instance.python(UNLOCK))

@@ -31,7 +31,7 @@ from ombud.crypto import aead, boxes
 from ombud.crypto.errors import DecryptionFailed
 from ombud.directory.models import User
 from ombud.directory.services import person_deactivate, user_create
-from tests.conftest import make_person, sign_in, signs_in
+from tests.conftest import code_for, make_person, sign_in, signs_in
 
 PASSWORD = "correct horse"
 
@@ -98,9 +98,12 @@ def test_neither_the_session_store_nor_the_cookie_holds_the_private_key(cast):
 
 
 def test_a_substituted_public_key_refuses_the_sign_in_and_is_audited(cast):
+    code = code_for(cast.handler)
     StaffKey.objects.filter(user=cast.handler).update(public_key=boxes.keypair().public)
     client = Client()
-    response = client.post("/accounts/login/", {"username": "hana", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "hana", "password": PASSWORD, "otp_token": code}
+    )
     assert response.status_code == 200
     assert "Please enter a correct" in response.content.decode()
     assert AuditEntry.objects.filter(action="access.staff_key.substituted").exists()
@@ -301,6 +304,7 @@ def test_a_case_whose_only_holder_leaves_keeps_the_key_and_alarms_ethics_and_adm
         assert "Rhea" not in alarm.body and "Victor" not in alarm.body
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker's own connections
 def test_a_forgotten_password_is_reset_by_e_mail_and_access_comes_back(
     cast, recovery_shares, mailoutbox
 ):

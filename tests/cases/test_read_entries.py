@@ -217,11 +217,13 @@ OPENERS: dict[str, dict[str, str]] = {
         "ombud.access.session": "a staff key kept in the session",
         "ombud.intake.reporter_session": "a reporter's key kept in the session",
         "ombud.intake.drafts": "a draft, not yet a case, under its own cookie's key",
+        "ombud.signin.services": "a TOTP seed, under a key derived from the pepper",
     },
     "unseal": {
         "ombud.access.services": "a case key sealed to a staff key",
         "ombud.access.recovery": "the recovery ceremony: a case key, never content",
         "ombud.operations.outbox": "a reporter's e-mail address, under the notification key",
+        "ombud.signin.reset": "an address typed on the reset page, under the notification key",
     },
     "nacl": {},
 }

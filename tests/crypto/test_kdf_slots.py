@@ -41,3 +41,25 @@ def test_every_argon2_computation_takes_a_slot(monkeypatch):
     pepper = bytes(32)
     with busy(), pytest.raises(KeyDerivationBusy):
         passwords.wrap(bytes(32), "pw", pepper, passwords.INSECURE_FOR_TESTS, b"ctx")
+
+
+def test_when_enough_already_wait_another_is_told_at_once_to_try_again():
+    slots = passwords.Slots(size=1, wait_seconds=30, max_waiting=1)
+    held = threading.Event()
+    release = threading.Event()
+
+    def waiter() -> None:
+        held.set()
+        with slots():
+            release.wait(30)
+
+    with slots():
+        first = threading.Thread(target=waiter)
+        first.start()
+        held.wait(30)
+        while slots._waiting < 1:  # the first waiter is queued
+            threading.Event().wait(0.001)
+        with pytest.raises(KeyDerivationBusy, match="wait already"), slots():
+            pass
+    release.set()
+    first.join(timeout=30)

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from tests.access.test_keys_at_rest import database_bytes, session_payloads
+from tests.conftest import Authenticator
 from tests.intake.helpers import receipt_on, report_fields
 from tests.live import LiveClient
 from tests.test_serve import start, stop, wait_for_health
@@ -34,7 +35,8 @@ recovery_key_create(actor="test", shares=3, threshold=2)
 person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))
 hana = user_create(actor="test", username="hana", password="correct horse battery", person=person)
 role_grant(actor="test", user=hana, role="handler")
-print("ok")
+from ombud.signin.services import totp_device_create
+print(totp_device_create(actor="test", user=hana))
 """
 ADDRESS = "127.83.91.17"
 
@@ -73,7 +75,7 @@ def test_a_canary_in_a_report_message_and_attachment_is_nowhere_in_clear(instanc
     temporary = tmp_path / "server-tmp"
     temporary.mkdir()
     instance.env["TMPDIR"] = str(temporary)
-    assert instance.python(SETUP) == "ok"
+    app = Authenticator(instance.python(SETUP))
     process, url = start(instance, "serve")
     out = err = ""
     try:
@@ -150,7 +152,8 @@ def test_a_canary_in_a_report_message_and_attachment_is_nowhere_in_clear(instanc
 
         handler = LiveClient(url)
         reply = handler.post_form(
-            "/accounts/login/", {"username": "hana", "password": "correct horse battery"}
+            "/accounts/login/",
+            {"username": "hana", "password": "correct horse battery", "otp_token": app.code()},
         )
         assert reply.status == 302
         inbox = handler.get("/cases/").text

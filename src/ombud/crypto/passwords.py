@@ -7,8 +7,9 @@ copied database and pepper allow guessing at Argon2id's price per guess.
 
 Argon2id is meant to be costly, so a burst of sign-ins could take every core and
 much memory at once. ``slots`` caps how many derivations run at once in this
-process (one, unless configured); the others wait their turn, and after
-``wait_seconds`` give up with KeyDerivationBusy rather than pile up.
+process (one, unless configured); the others wait their turn, and give up with
+KeyDerivationBusy after ``wait_seconds``, or at once when ``max_waiting`` already
+wait, rather than pile up and hold every thread of the web process.
 """
 
 from __future__ import annotations
@@ -43,23 +44,39 @@ INSECURE_FOR_TESTS = Cost(opslimit=1, memlimit=8 * 1024 * 1024)
 
 
 class Slots:
-    """A per-process cap on concurrent Argon2 computations (a bounded semaphore)."""
+    """A per-process cap on concurrent Argon2 computations (a bounded semaphore), and
+    on how many may wait for one, so that waiting sign-ins never hold every thread."""
 
-    def __init__(self, size: int = 1, wait_seconds: float = 20.0) -> None:
-        self.configure(size, wait_seconds)
+    def __init__(
+        self, size: int = 1, wait_seconds: float = 20.0, max_waiting: int | None = None
+    ) -> None:
+        self.configure(size, wait_seconds, max_waiting)
 
-    def configure(self, size: int, wait_seconds: float) -> None:
+    def configure(self, size: int, wait_seconds: float, max_waiting: int | None = None) -> None:
         if size < 1:
             raise ValueError("at least one slot")
         self.size = size
         self.wait_seconds = wait_seconds
+        self.max_waiting = max_waiting
         self._semaphore = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._waiting = 0
 
     @contextlib.contextmanager
     def __call__(self) -> Iterator[None]:
         semaphore = self._semaphore
-        if not semaphore.acquire(timeout=self.wait_seconds):
-            raise KeyDerivationBusy(f"no Argon2 slot free within {self.wait_seconds} s")
+        if not semaphore.acquire(blocking=False):
+            with self._lock:
+                if self.max_waiting is not None and self._waiting >= self.max_waiting:
+                    raise KeyDerivationBusy(f"{self._waiting} Argon2 computations wait already")
+                self._waiting += 1
+            try:
+                acquired = semaphore.acquire(timeout=self.wait_seconds)
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+            if not acquired:
+                raise KeyDerivationBusy(f"no Argon2 slot free within {self.wait_seconds} s")
         try:
             yield
         finally:

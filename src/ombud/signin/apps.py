@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+WEB_THREADS = 16  # threads of each web process: see ombud.cli
+
 
 class SigninConfig(AppConfig):
     name = "ombud.signin"
@@ -11,5 +13,10 @@ class SigninConfig(AppConfig):
         from ombud.crypto import passwords
         from ombud.signin import throttle  # noqa: F401 - connects the lockout receiver
 
-        # One Argon2 computation at a time per web process (OMBUD_ARGON2_CONCURRENCY).
-        passwords.slots.configure(settings.OMBUD_ARGON2_CONCURRENCY, wait_seconds=20)
+        # One Argon2 computation at a time per web process (OMBUD_ARGON2_CONCURRENCY), and
+        # at most as many waiting as leave one of the process's threads (`ombud serve`
+        # runs 16) free for every other page.
+        concurrency = settings.OMBUD_ARGON2_CONCURRENCY
+        passwords.slots.configure(
+            concurrency, wait_seconds=20, max_waiting=max(1, WEB_THREADS - 1 - concurrency)
+        )
