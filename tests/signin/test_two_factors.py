@@ -233,11 +233,19 @@ def test_new_recovery_codes_need_a_code_and_replace_the_old(cast):
     assert post_sign_in("hana", PASSWORD, codes[0]).response.status_code == 200  # type: ignore[attr-defined]
 
 
-def test_the_operator_takes_a_lost_authenticator_away_and_the_password_still_counts(cast):
+def test_a_lost_authenticator_goes_only_when_a_ladder_member_approves_and_the_password_still_counts(
+    cast, story
+):
     from django.core.management import call_command
 
+    from ombud.access.models import RuleChange
+    from tests.access.test_vault import signed_in
+
     code_for(cast.handler)
-    call_command("second_factor_reset", "hana")
+    call_command("second_factor_reset", "hana")  # the operator, alone: nothing yet
+    assert TOTPDevice.objects.filter(user=cast.handler).exists()
+    change = RuleChange.objects.get(kind="second_factor", user=cast.handler)
+    signed_in(story.head_of_ethics).post(f"/rules/{change.pk}/decide/", {"action": "approve"})
     assert not TOTPDevice.objects.filter(user=cast.handler).exists()
     assert AuditEntry.objects.filter(action="access.second_factor.reset").exists()
     guess = Client().post("/accounts/login/", {"username": "hana", "password": "a guess"})

@@ -364,6 +364,11 @@ def _may_decide(actor: User, change: RuleChange, rejecting: bool = False) -> Non
 APPLIERS: dict[str, Callable[[dict[str, Any], User], None]] = {}
 
 
+def bound_user(payload: dict[str, Any]) -> User:
+    """The account a proposal was made for, by id (and still bearing its name)."""
+    return _bound_user(payload)
+
+
 def _bound_user(payload: dict[str, Any]) -> User:
     user_id = payload.get("user_id")
     user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None

@@ -256,6 +256,7 @@ class RuleChange(models.Model):
         EXTERNAL = "external", _("a person added by hand")
         STAFF_KEY = "staff_key", _("a replaced staff key")
         DEADLINE_POLICY = "deadline_policy", _("a deadline policy or where it applies")
+        SECOND_FACTOR = "second_factor", _("a second factor taken away (a lost phone)")
 
     class State(models.TextChoices):
         PENDING = "pending", _("waiting for approval")

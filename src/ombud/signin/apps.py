@@ -11,7 +11,10 @@ class SigninConfig(AppConfig):
         from django.conf import settings
 
         from ombud.crypto import passwords
-        from ombud.signin import throttle  # noqa: F401 - connects the lockout receiver
+        from ombud.signin import (  # noqa: F401 - connect receivers, register appliers
+            services,
+            throttle,
+        )
 
         # One Argon2 computation at a time per web process (OMBUD_ARGON2_CONCURRENCY), and
         # at most as many waiting as leave one of the process's threads (`ombud serve`

@@ -7,13 +7,17 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 
+from ombud.access.four_eyes import APPLIERS, bound_user, rule_change_propose
+from ombud.access.models import RuleChange
 from ombud.audit.services import audit_record
 from ombud.crypto import aead
 from ombud.crypto.errors import DecryptionFailed
@@ -104,6 +108,27 @@ def totp_device_create(*, actor: User | str, user: User) -> str:
     device = totp_enrol_start(user=user)
     totp_confirm(actor=actor, device=device)
     return seed_text(seed_of(device))
+
+
+def second_factor_reset_propose(*, actor: User | str, user: User) -> RuleChange:
+    """A lost authenticator: taking it away waits for a second ladder member, who
+    checks with its owner first. Whoever could take it away alone, and read her mail,
+    could reset her password."""
+    return rule_change_propose(
+        actor=actor,
+        kind=RuleChange.Kind.SECOND_FACTOR,
+        summary=_("take away the second factor of %(user)s (a lost phone)")
+        % {"user": user.get_username()},
+        payload={"user_id": user.pk, "username": user.get_username()},
+        user=user,
+    )
+
+
+def _second_factor_reset_approved(payload: dict[str, Any], actor: User) -> None:
+    second_factor_reset(actor=actor, user=bound_user(payload))
+
+
+APPLIERS[RuleChange.Kind.SECOND_FACTOR] = _second_factor_reset_approved
 
 
 @transaction.atomic
