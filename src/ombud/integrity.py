@@ -61,6 +61,8 @@ FIELDS: dict[str, Callable[[Any], tuple[rowmac.Value, ...]]] = {
     "access.CategoryRule": lambda r: (r.category, r.start_level_id, r.investigator_role_id),
     "access.RoutingPolicy": lambda r: (r.pk, r.executive_level_id, r.executive_grades),
     "directory.RoleAssignment": lambda r: (r.user_id, r.role_id),
+    # Which directory person an account is: its conflicts are that person's.
+    "directory.User": lambda r: (r.username, r.person_id),
     "directory.Person": lambda r: (
         r.employee_id,
         r.kind,
@@ -148,10 +150,10 @@ def connect() -> None:
         )
 
 
-def retag_all(apps_registry: Any = None) -> None:
+def retag_all(apps_registry: Any = None, labels: Iterable[str] | None = None) -> None:
     """Tag every protected row (a data migration, or after restoring the pepper)."""
     registry = apps_registry or apps
-    for label in FIELDS:
+    for label in labels or FIELDS:
         model = registry.get_model(label)
         table = connection.ops.quote_name(model._meta.db_table)
         params = [(row_tag_for(label, row), row.pk) for row in model.objects.all().iterator()]

@@ -332,3 +332,46 @@ def test_the_reporters_own_manager_given_a_role_after_routing_is_refused_the_key
     assert not CaseKeyGrant.objects.filter(case=case, user=lead).exists()
     refusal = AuditEntry.objects.get(action="access.case_key.refused")
     assert '"to":"jonas"' in refusal.details
+
+
+def test_an_administrator_cannot_redirect_a_new_hires_e_mail_before_making_her_account(cast, story):
+    admin = admin_client(cast)
+    noor = make_person("C060", "Noor Haddad", unit="People")  # no account yet
+    form = {
+        "employee_id": "C060",
+        "name": "Noor Haddad",
+        "other_names": "",
+        "email": "noor.haddad@cast-example.example",  # a look-alike of the administrator's
+        "phone": "",
+        "unit": noor.unit_id,
+        "title": "",
+        "grade": "",
+        "is_active": "on",
+    }
+    admin.post(f"/admin/directory/person/{noor.pk}/change/", form)
+    assert Person.objects.get(pk=noor.pk).email == "noor.haddad@cast.example"
+    assert RuleChange.objects.filter(kind="person", person=noor).exists()
+
+
+def test_an_employee_id_never_changes_so_a_proposal_cannot_be_steered_to_another_person(
+    cast, story
+):
+    admin = admin_client(cast)
+    victor = cast.accused
+    admin.post(
+        f"/admin/directory/person/{victor.pk}/change/",
+        {
+            "employee_id": "C999",
+            "name": victor.name,
+            "other_names": "",
+            "email": victor.email,
+            "phone": "",
+            "unit": victor.unit_id,
+            "manager": victor.manager_id,
+            "title": victor.title,
+            "grade": "",
+            "is_executive": "on",
+            "is_active": "on",
+        },
+    )
+    assert Person.objects.get(pk=victor.pk).employee_id == "C003"

@@ -101,3 +101,30 @@ def test_a_manager_link_cut_in_the_database_stops_routing_instead_of_reaching_hi
     assert not CaseKeyGrant.objects.filter(case=case, user=story.general_counsel).exists()
     assert AuditEntry.objects.filter(action="access.case.routing_refused").exists()
     assert alarms()
+
+
+def test_an_account_relinked_in_the_database_to_an_innocent_person_is_refused_the_key(cast, story):
+    from tests.conftest import make_person
+
+    innocent = make_person("C090", "Ilse Moreau", unit="People")
+    # Victor holds a handler account: the operator points it at someone unrelated.
+    sql("UPDATE directory_user SET person_id = %s WHERE id = %s", [innocent.pk, story.executive.pk])
+    case = against("C004")  # against Victor's report: Victor would be kept away
+    assert not CaseKeyGrant.objects.filter(case=case, user=story.executive).exists()
+    assert AuditEntry.objects.filter(
+        action="access.integrity.failed", details__contains="directory.User"
+    ).exists()
+
+
+def test_a_forged_pending_grant_is_not_blessed_by_the_owners_password_reset(cast, story):
+    from ombud.access.services import staff_key_replace
+
+    case = against("C004")
+    milo = cast.administrator
+    sql(
+        "INSERT INTO access_pendinggrant (case_id, user_id, reason, held_for_key, created_at) "
+        "VALUES (%s, %s, %s, %s, %s)",
+        [case.pk, milo.pk, "joined handler", False, timezone.now()],
+    )
+    staff_key_replace(actor=milo, user=milo, password="a new password of his")
+    assert not PendingGrant.objects.filter(case=case, user=milo).exists()

@@ -30,7 +30,7 @@ from ombud.cases.services import case_create
 from ombud.crypto import aead, boxes
 from ombud.crypto.errors import DecryptionFailed
 from ombud.directory.models import User
-from ombud.directory.services import person_deactivate, user_create
+from ombud.directory.services import person_deactivate, role_grant, user_create
 from tests.conftest import code_for, make_person, sign_in, signs_in
 
 PASSWORD = "correct horse"
@@ -158,6 +158,7 @@ def test_a_grant_to_someone_without_a_key_pair_waits_for_a_holder_to_sign_in(cas
     newcomer = user_create(
         actor="test", username="noor", password=None, person=make_person("C060", "Noor Haddad")
     )
+    role_grant(actor="test", user=newcomer, role="handler")  # at the terminal: at once
     assert isinstance(
         case_key_grant(actor="test", case=case, user=newcomer, case_key=case_key), PendingGrant
     )

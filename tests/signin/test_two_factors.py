@@ -56,6 +56,9 @@ def owed_to_newcomer(holder, recovery_shares_unused=None):
         person=make_person("C060", "Noor Haddad"),
     )
     from ombud.access.services import case_key_grant
+    from ombud.directory.services import role_grant
+
+    role_grant(actor="test", user=newcomer, role="handler")  # at the terminal: at once
 
     newcomer_key = newcomer.staff_key
     newcomer_key.delete()  # no key pair yet: what is owed waits as a pending grant

@@ -154,15 +154,13 @@ def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
         return []
     # Executive flags and grades decide where cases start: held for everyone, so the
     # wait says nothing about who is named. Managers change often: held for parties.
-    # A staff member's e-mail receives her password link: held for account holders.
+    # A work e-mail receives the password link of any account made for that person:
+    # held for everyone, so no address can be changed just before an account is made.
     is_party = Party.objects.filter(person_id=person.pk).exists()
-    has_account = User.objects.filter(person_id=person.pk).exists()
     wanted = {
         field: getattr(person, field)
         for field in _HELD_FIELDS
-        if getattr(person, field) != getattr(stored, field)
-        and (field != "manager_id" or is_party)
-        and (field != "email" or has_account)
+        if getattr(person, field) != getattr(stored, field) and (field != "manager_id" or is_party)
     }
     if not wanted:
         return []
@@ -279,7 +277,9 @@ def staff_key_approval_propose(*, actor: User | str, user: User, fingerprint: st
 # Deciding ---------------------------------------------------------------------
 
 
-def ladder_propose(*, actor: User | str, codes: list[str]) -> RuleChange:
+def _ladder_check(codes: list[str]) -> None:
+    """A ladder of distinct known roles, none of them held by an administrator (checked
+    when proposed and again when approved: a role can be given in between)."""
     known = set(StaffRole.objects.values_list("code", flat=True))
     forbidden = {roles.ADMINISTRATOR, roles.AUDITOR} | set(
         StaffRole.objects.filter(
@@ -293,6 +293,10 @@ def ladder_propose(*, actor: User | str, codes: list[str]) -> RuleChange:
                 "not administrators or auditors."
             )
         )
+
+
+def ladder_propose(*, actor: User | str, codes: list[str]) -> RuleChange:
+    _ladder_check(codes)
     return rule_change_propose(
         actor=actor,
         kind=RuleChange.Kind.LADDER,
@@ -307,7 +311,7 @@ def rule_change_approve(*, actor: User, change: RuleChange) -> None:
     _may_decide(actor, change)
     payload = json.loads(change.payload)
     with _approved():
-        _apply(change.kind, payload, actor)
+        _apply(change.kind, payload, actor, change)
     change.state = RuleChange.State.APPROVED
     change.decided_by = actor
     change.decided_at = timezone.now()
@@ -379,7 +383,7 @@ def _bound_user(payload: dict[str, Any]) -> User:
     return user
 
 
-def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
+def _apply(kind: str, payload: dict[str, Any], actor: User, change: RuleChange) -> None:
     from ombud.access.services import staff_key_approve
     from ombud.directory.services import person_save, role_grant, role_revoke, unit_ensure
 
@@ -411,7 +415,10 @@ def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
         else:
             role_revoke(actor=actor, user=user, role=payload["role"])
     elif kind == RuleChange.Kind.PERSON:
-        person = Person.objects.get(employee_id=payload["employee_id"])
+        # The person it was proposed for, by id (employee ids never change either).
+        person = Person.objects.filter(pk=change.person_id or 0).first()
+        if person is None or person.employee_id != payload["employee_id"]:
+            raise ValidationError(_("This proposal is not bound to a person: propose it again."))
         if "is_executive" in payload:
             person.is_executive = payload["is_executive"]
         if "grade" in payload:
@@ -424,7 +431,21 @@ def _apply(kind: str, payload: dict[str, Any], actor: User) -> None:
             person.email = payload["email"]
         person_save(actor=actor, person=person)
     elif kind == RuleChange.Kind.LADDER:
+        _ladder_check(payload["ladder"])
+        before = ladder_role_codes()
         _ladder_replace(payload["ladder"])
+        _ladder_members_follow(actor, before | set(payload["ladder"]), set(payload["ladder"]))
+
+
+def _ladder_members_follow(actor: User, moved: set[str], ladder_now: set[str]) -> None:
+    """Whoever holds a role that left or joined the ladder: keys they no longer have a
+    reason to hold go, and members of a new level are owed the cases below it."""
+    from ombud.access.routing import member_joined, user_access_reconcile
+
+    for user in User.objects.filter(role_assignments__role__code__in=moved).distinct():
+        user_access_reconcile(actor=actor, user=user)
+        for code in user_roles(user=user) & ladder_now:
+            member_joined(actor=actor, user=user, role=code)
 
 
 def _ladder_replace(codes: list[str]) -> None:

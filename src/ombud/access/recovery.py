@@ -92,10 +92,13 @@ def recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: li
             )
         raise ConflictedReader(f"{user.get_username()}: {refusal}")
     with transaction.atomic():
-        _recovery_grant(actor=actor, case=case, user=user, share_texts=share_texts)
+        granted = _recovery_grant(actor=actor, case=case, user=user, share_texts=share_texts)
+    if not granted:
+        # Refused at sealing (the reporter's own managers, seen with the key): audited.
+        raise ConflictedReader(f"{user.get_username()}: refused when the key was sealed")
 
 
-def _recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: list[str]) -> None:
+def _recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: list[str]) -> bool:
     if not hasattr(user, "staff_key"):
         raise RecoveryRefused(
             f"{user.get_username()} has no key pair yet: they must sign in once first"
@@ -105,10 +108,16 @@ def _recovery_grant(*, actor: User | str, case: Case, user: User, share_texts: l
     private = recovery_private_key(share_texts)
     seal = CaseRecoverySeal.objects.get(case=case)
     case_key = boxes.unseal(private, bytes(seal.sealed_case_key))
-    case_key_grant(actor=actor, case=case, user=user, case_key=case_key)
+    granted = case_key_grant(actor=actor, case=case, user=user, case_key=case_key) is not None
     audit_record(
         actor=actor,
         action="access.recovery_key.used",
         obj=case,
-        details={"case": case.ref, "to": user.get_username(), "shares": len(share_texts)},
+        details={
+            "case": case.ref,
+            "to": user.get_username(),
+            "shares": len(share_texts),
+            "granted": granted,
+        },
     )
+    return granted

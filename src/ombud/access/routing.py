@@ -42,7 +42,7 @@ from ombud.cases.models import Case, Party
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, User
 from ombud.directory.selectors import user_roles
-from ombud.integrity import RowTampered, row_check, rows_valid
+from ombud.integrity import RowTampered, row_check, row_valid, rows_valid
 
 __all__ = ["accused_of", "conflicted_people"]
 
@@ -111,7 +111,7 @@ def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
     return [
         assignment.user
         for assignment in rows_valid(assignments)
-        if assignment.user_id not in excluded
+        if assignment.user_id not in excluded and row_valid(assignment.user)
     ]
 
 
@@ -193,7 +193,11 @@ def conflicts_refresh_all(*, actor: User | str) -> int:
     """After a directory change: every case naming someone is checked again."""
     revoked = 0
     for case in Case.objects.filter(parties__isnull=False).distinct():
-        revoked += len(conflicts_refresh(actor=actor, case=case))
+        try:
+            with transaction.atomic():
+                revoked += len(conflicts_refresh(actor=actor, case=case))
+        except RowTampered:
+            continue  # reported; its keys are refused at every sealing until it is fixed
     return revoked
 
 
@@ -213,10 +217,16 @@ def case_party_add(
             obj=case,
             details={"case": case.ref, "role": role},  # who: in the encrypted case only
         )
-    revoked = conflicts_refresh(actor=actor, case=case)
+    try:
+        revoked = conflicts_refresh(actor=actor, case=case)
+    except RowTampered:
+        return []  # reported and alarmed; nothing is sealed because of it
     start = start_level(case)
     if start is not None and (case.level is None or start.position > case.level.position):
         case_route(actor=actor, case=case, case_key=case_key)
+        # It started lower: whoever held it only for that level loses it now.
+        for holder in User.objects.filter(case_key_grants__case=case).distinct():
+            revoked += [holder] if user_access_reconcile(actor=actor, user=holder) else []
     return revoked
 
 
@@ -255,10 +265,10 @@ def member_joined(*, actor: User | str, user: User, role: str) -> int:
 _LET_IN = (CaseReader.Standing.INVESTIGATOR, CaseReader.Standing.BREAK_GLASS)
 
 
-def _entitled_cases(user: User) -> set[int]:
+def entitled_cases(user: User) -> set[int]:
     """The cases whose key ``user``'s roles and standings still justify: a ladder
     role at or above where the case started, or an assignment as investigator while
-    still holding an investigator's role."""
+    still holding the role the case's category takes its investigators from."""
     held = user_roles(user=user)
     positions = [level.position for level in ladder() if level.role.code in held]
     keyed = set(CaseKeyGrant.objects.filter(user=user).values_list("case_id", flat=True)) | set(
@@ -272,17 +282,16 @@ def _entitled_cases(user: User) -> set[int]:
         ):
             if start is None or start <= top:
                 entitled.add(case_id)
-    investigates = {roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR} | set(
+    required = dict(
         CategoryRule.objects.filter(investigator_role__isnull=False).values_list(
-            "investigator_role__code", flat=True
+            "category", "investigator_role__code"
         )
     )
-    if held & investigates:
-        entitled |= set(
-            CaseReader.objects.filter(
-                user=user, standing=CaseReader.Standing.INVESTIGATOR
-            ).values_list("case_id", flat=True)
-        )
+    for case_id, category in CaseReader.objects.filter(
+        user=user, standing=CaseReader.Standing.INVESTIGATOR
+    ).values_list("case_id", "case__category"):
+        if required.get(category, roles.INVESTIGATOR) in held:
+            entitled.add(case_id)
     return entitled
 
 
@@ -333,7 +342,7 @@ def user_access_reconcile(*, actor: User | str, user: User) -> int:
         Conflict.objects.get_or_create(case_id=case_id, user=user, reason=reason)
     for case in keyed.filter(pk__in=list(conflicts)):
         take_away(case, "conflict of interest")
-    entitled = _entitled_cases(user)
+    entitled = entitled_cases(user)
     for case in keyed.exclude(pk__in=entitled).exclude(pk__in=lost):
         if (
             CaseKeyGrant.objects.filter(case=case, user=user).exists()

@@ -37,7 +37,7 @@ from ombud.cases.models import Case
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
 from ombud.directory.models import Person, User
-from ombud.integrity import RowTampered, row_check, row_valid, rows_retag
+from ombud.integrity import RowTampered, row_check, row_valid, rows_retag, rows_valid
 
 logger = logging.getLogger("ombud.access")
 
@@ -184,8 +184,11 @@ def staff_key_replace(*, actor: User | str, user: User, password: str) -> int:
             orphans.append(grant.case.ref)
     # Whoever reset the password (the owner, or someone who read her mail) gets
     # nothing until a second ladder member has checked the new key with her.
-    PendingGrant.objects.filter(user=user).update(held_for_key=True)
-    rows_retag(PendingGrant.objects.filter(user=user))
+    # Only rows Ombud wrote are re-tagged: a forged one must not be blessed here.
+    trusted = [pending.pk for pending in rows_valid(PendingGrant.objects.filter(user=user))]
+    PendingGrant.objects.filter(user=user).exclude(pk__in=trusted).delete()
+    PendingGrant.objects.filter(pk__in=trusted).update(held_for_key=True)
+    rows_retag(PendingGrant.objects.filter(pk__in=trusted))
     if PendingGrant.objects.filter(user=user).exists() and "key_replaced" in HOOKS:
         HOOKS["key_replaced"](actor=actor, user=user, fingerprint=boxes.fingerprint(pair.public))
     orphans_alarm(orphans)
@@ -212,8 +215,9 @@ def staff_key_approve(*, actor: User | str, user: User, fingerprint: str) -> int
     if staff_key is None or boxes.fingerprint(bytes(staff_key.public_key)) != fingerprint:
         raise ValidationError("This key was replaced again since: approve the newest one.")
     held = PendingGrant.objects.filter(user=user, held_for_key=True)
-    ids = list(held.values_list("pk", flat=True))
-    released = held.update(held_for_key=False)
+    ids = [pending.pk for pending in rows_valid(held)]  # a forged row is never blessed
+    held.exclude(pk__in=ids).delete()
+    released = PendingGrant.objects.filter(pk__in=ids).update(held_for_key=False)
     rows_retag(PendingGrant.objects.filter(pk__in=ids))
     audit_record(
         actor=actor,
@@ -298,7 +302,11 @@ def _pending(*, actor: User | str, case: Case, user: User, reason: str) -> Pendi
 
 
 def case_key_refusal(
-    *, case: Case, user: User, conflicted: dict[int, str] | None = None
+    *,
+    case: Case,
+    user: User,
+    conflicted: dict[int, str] | None = None,
+    case_key: bytes | None = None,
 ) -> str | None:
     """Why ``user`` may not be sealed ``case``'s key now, or None. The directory is
     asked again at this moment: an account made, relinked or moved since the case
@@ -310,11 +318,18 @@ def case_key_refusal(
         return "account not linked to the directory"
     if not user.is_active:
         return "account deactivated"
+    if not row_valid(user):
+        return "the account failed its integrity check"
     if any(row_valid(row) for row in Conflict.objects.filter(case=case, user=user)):
         return "conflict of interest"
     try:
         row_check(user.person)  # type: ignore[arg-type]
-        people = conflicted if conflicted is not None else conflicted_people(case)
+        if conflicted is not None:
+            people = conflicted
+        else:
+            # With the key at hand, the reporter's own managers are checked too.
+            reporter = _reporter_of(case, case_key) if case_key is not None else None
+            people = conflicted_people(case, reporter)
     except RowTampered:
         return "a directory row failed its integrity check"
     reason = people.get(user.person_id)
@@ -345,7 +360,7 @@ def case_key_grant(
     """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet;
     None, audited, when they may not have it (see case_key_refusal). ``conflicted``
     is the case's conflicted people when the caller has just computed them."""
-    reason = case_key_refusal(case=case, user=user, conflicted=conflicted)
+    reason = case_key_refusal(case=case, user=user, conflicted=conflicted, case_key=case_key)
     if reason is not None:
         _refused(actor, case, user, reason)
         PendingGrant.objects.filter(case=case, user=user).delete()
@@ -487,6 +502,7 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
     managers (the holder can see who she is), an unlinked or deactivated account,
     and a replaced key that no second ladder member has approved yet."""
     from ombud.access.conflicts import conflicted_people
+    from ombud.access.routing import entitled_cases
 
     held = CaseKeyGrant.objects.filter(user=holder)
     owed = (
@@ -508,8 +524,14 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
             case_key = case_key_open(case=pending.case, user=holder, private=private)
         except CaseKeyUnavailable:
             continue
+        if pending.case_id not in entitled_cases(pending.user):
+            continue  # owed for a role it no longer holds: user_access_reconcile clears it
         with transaction.atomic():
-            people = conflicted_people(pending.case, _reporter_of(pending.case, case_key))
+            try:
+                people = conflicted_people(pending.case, _reporter_of(pending.case, case_key))
+            except RowTampered:
+                _refused(holder, pending.case, pending.user, "a directory row failed its check")
+                continue
             if (
                 case_key_grant(
                     actor=holder,

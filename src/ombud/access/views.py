@@ -11,8 +11,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -133,6 +133,11 @@ def rule_decide(request: HttpRequest, change_id: int) -> HttpResponse:
             messages.error(request, _("Choose to approve or to reject."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except (IntegrityError, ObjectDoesNotExist):
+        messages.error(
+            request,
+            _("This change no longer applies to what exists now: reject it and propose again."),
+        )
     return redirect("rules")
 
 

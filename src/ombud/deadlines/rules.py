@@ -41,7 +41,34 @@ def rules_check(text: str) -> list[dict[str, Any]]:
     ):
         raise ValidationError(_("A list of rules, each with name, met_by, from and window."))
     start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    from ombud.cases.models import Category, State
+
+    events = {state.value for state in State} | {"update"}
+    starts = {State.RECEIVED.value, State.ACKNOWLEDGED.value, "acknowledgement_or_its_deadline"}
+    categories = set(Category.values)
     for rule in rules:
+        # A rule that can never start or never be met disables escalation as surely
+        # as a window of ten years.
+        if rule["from"] not in starts or rule["met_by"] not in events:
+            raise ValidationError(
+                _("Rule %(rule)s: from must be one of %(starts)s and met_by one of %(events)s.")
+                % {
+                    "rule": rule["name"],
+                    "starts": ", ".join(sorted(starts)),
+                    "events": ", ".join(sorted(events)),
+                }
+            )
+        for key in ("only_categories", "except_categories"):
+            listed = rule.get(key, [])
+            if not isinstance(listed, list) or set(listed) - categories:
+                raise ValidationError(
+                    _("Rule %(rule)s: %(key)s lists categories that do not exist.")
+                    % {"rule": rule["name"], "key": key}
+                )
+        if set(rule.get("except_categories", [])) >= categories:
+            raise ValidationError(
+                _("Rule %(rule)s: it would apply to no category.") % {"rule": rule["name"]}
+            )
         try:
             end = window_end(start, rule["window"], country="IE", tz="UTC")
         except (ValueError, TypeError, AttributeError) as exc:

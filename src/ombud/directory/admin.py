@@ -158,7 +158,8 @@ class PersonAdmin(AdministratorsOnly):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         # An entry's kind is chosen when it is proposed; employees come from the import.
-        return [] if obj is None else ["kind"]
+        # Employee ids never change: proposals, reports and the import find people by them.
+        return [] if obj is None else ["kind", "employee_id"]
 
     def response_add(
         self, request: HttpRequest, obj: Person, post_url_continue: str | None = None

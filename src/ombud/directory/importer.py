@@ -560,7 +560,9 @@ def directory_import(
             if parties_before:
                 GATES["import"](actor, parties_before)
             # Written in bulk, around save(): the rows get their integrity tags here.
-            rows_retag(Person.objects.filter(updated_at__gte=started))
+            # Only rows this import wrote (a forged row dated ahead is not blessed).
+            written = Person.objects.filter(updated_at__gte=started, updated_at__lte=timezone.now())
+            rows_retag(written)
             if result.added or result.updated or result.deactivated:
                 people_changed.send(sender=Person, actor=actor)
     except FileChanged:

@@ -78,13 +78,16 @@ class AccountChangeRefused(Exception):
     to another. Deactivate the account and create a new one instead."""
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp device
     """A staff sign-in, always linked to a directory person once created through the
     services; its e-mail is that person's work e-mail, never typed."""
 
     person = models.OneToOneField(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
     )
+    # A tag under a key derived from the pepper (ombud.integrity) over the username
+    # and the person: an account relinked in the database is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.person_id is not None and self.person is not None:

@@ -60,6 +60,11 @@ def person_save(*, actor: User | str, person: Person, changed: list[str] | None 
     held: list[str] = []
     if not creating:
         stored = Person.objects.select_related("manager", "unit").get(pk=person.pk)
+        if stored.employee_id != person.employee_id or stored.kind != person.kind:
+            # Proposals, reports and the import find people by it: it never changes.
+            raise ValidationError(
+                {"employee_id": _("An employee id and kind never change once recorded.")}
+            )
         before = {field: _watched_value(stored, field) for field in _WATCHED}
         if "person" in GATES:
             held = GATES["person"](actor, person, stored)

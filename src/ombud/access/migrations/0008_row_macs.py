@@ -7,7 +7,21 @@ def tag_existing_rows(apps, schema_editor):
     # Rows written before tags existed are trusted once, now, under the pepper.
     from ombud.integrity import retag_all
 
-    retag_all(apps)
+    retag_all(
+        apps,
+        labels=[
+            "access.StaffKey",
+            "access.RecoveryKey",
+            "access.CaseKeyGrant",
+            "access.PendingGrant",
+            "access.Conflict",
+            "access.LadderLevel",
+            "access.CategoryRule",
+            "access.RoutingPolicy",
+            "directory.RoleAssignment",
+            "directory.Person",
+        ],
+    )
 
 
 class Migration(migrations.Migration):
