@@ -148,7 +148,7 @@ _HELD_FIELDS = ("is_executive", "grade", "manager_id", "email")
 
 def person_gate(actor: User | str, person: Person, stored: Person) -> list[str]:
     """Hold back changes to the executive flag or manager of someone named in a case,
-    and to a staff member's work e-mail: the fields are put back, and a proposal
+    and to anyone's work e-mail: the fields are put back, and a proposal
     records the wanted values."""
     if _applying.get():
         return []
