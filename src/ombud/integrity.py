@@ -1,7 +1,10 @@
 """Row MACs on every row that decides who is sealed a case key: staff public keys,
 the recovery key, grants and pending grants, role assignments, conflicts, the
-directory's people (their manager links, flags and e-mails), ladder levels,
-category rules and the routing policy.
+directory's people (their manager links, flags and e-mails), which person an
+account is, who a case names and as what, ladder levels, category rules and the
+routing policy. Session rows need none: they hold only keyed hashes of session
+ids, and a session must also open its sealed key with the ``ombud_key`` cookie
+and find the account's tagged public key (``access.session``).
 
 Each such row carries a tag (``crypto.rowmac``) under a key derived from the
 pepper, which is kept outside the database. Someone with write access to the
@@ -62,6 +65,8 @@ FIELDS: dict[str, Callable[[Any], tuple[rowmac.Value, ...]]] = {
     "access.CategoryRule": lambda r: (r.category, r.start_level_id, r.investigator_role_id),
     "access.RoutingPolicy": lambda r: (r.pk, r.executive_level_id, r.executive_grades),
     "directory.RoleAssignment": lambda r: (r.user_id, r.role_id),
+    # Who a case names, and as what: the conflicts follow from it.
+    "cases.Party": lambda r: (r.case_id, r.person_id, r.role),
     # Which directory person an account is: its conflicts are that person's.
     "directory.User": lambda r: (r.username, r.person_id),
     "directory.Person": lambda r: (

@@ -128,3 +128,22 @@ def test_a_forged_pending_grant_is_not_blessed_by_the_owners_password_reset(cast
     )
     staff_key_replace(actor=milo, user=milo, password="a new password of his")
     assert not PendingGrant.objects.filter(case=case, user=milo).exists()
+
+
+def test_an_accused_turned_into_a_witness_in_the_database_stops_every_sealing_of_the_case(
+    cast, story
+):
+    from ombud.access.services import case_key_grant
+    from tests.intake.helpers import case_key_of
+
+    case = against("C004")  # Jonas accused: Victor and Celeste above him are kept away
+    case_key = case_key_of(case, cast.handler)
+    sql("UPDATE cases_party SET role = 'witness' WHERE case_id = %s", [case.pk])
+    CaseKeyGrant.objects.filter(case=case, user=cast.unrelated_handler).delete()
+    assert (
+        case_key_grant(actor="test", case=case, user=cast.unrelated_handler, case_key=case_key)
+        is None
+    )
+    assert AuditEntry.objects.filter(
+        action="access.integrity.failed", details__contains="cases.Party"
+    ).exists()

@@ -56,6 +56,8 @@ def conflicted_people(case: Case, reporter: Person | None = None) -> dict[int, s
             found.setdefault(person.pk, reason)
 
     parties = list(Party.objects.filter(case=case).select_related("person"))
+    for party in parties:
+        row_check(party)  # an accused turned into a witness in the database, say
     add((checked(party.person) for party in parties), PARTY)
     for party in parties:
         if party.role in CHAIN_ROLES:
@@ -80,17 +82,19 @@ def person_conflicts(person: Person) -> dict[int, str]:
     (all but her being above a reporter, which only a reader can see)."""
     found: dict[int, str] = {}
     checked(person)
-    for case_id in Party.objects.filter(person=person).values_list("case_id", flat=True):
-        found.setdefault(case_id, PARTY)
+
+    def cases(parties: Iterable[Party], reason: str) -> None:
+        for party in parties:
+            row_check(party)
+            found.setdefault(party.case_id, reason)
+
+    cases(Party.objects.filter(person=person), PARTY)
     below = person_all_reports(person=person)
     if below:
-        for case_id in Party.objects.filter(person_id__in=below, role__in=CHAIN_ROLES).values_list(
-            "case_id", flat=True
-        ):
-            found.setdefault(case_id, CHAIN)
+        cases(Party.objects.filter(person_id__in=below, role__in=CHAIN_ROLES), CHAIN)
     if person.manager_id is not None:
-        for case_id in Party.objects.filter(
-            person_id=person.manager_id, role=Party.Role.ACCUSED
-        ).values_list("case_id", flat=True):
-            found.setdefault(case_id, REPORTS_TO_ACCUSED)
+        cases(
+            Party.objects.filter(person_id=person.manager_id, role=Party.Role.ACCUSED),
+            REPORTS_TO_ACCUSED,
+        )
     return found

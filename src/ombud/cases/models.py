@@ -116,6 +116,9 @@ class Party(models.Model):
         "directory.Person", on_delete=models.PROTECT, related_name="case_parties"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    # A tag under a key derived from the pepper (ombud.integrity): who is accused
+    # decides who is kept away, so a row edited around Ombud is never trusted.
+    mac = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
