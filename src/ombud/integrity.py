@@ -93,7 +93,9 @@ def _label(row: Model) -> str:
     return row._meta.label
 
 
-def row_tag(row: Model, label: str | None = None) -> bytes:
+def row_tag(row: Any, label: str | None = None) -> bytes:
+    """The tag ``row`` should carry; ``label`` for rows that are not model instances
+    (a migration's historical models, plain column values)."""
     label = label or _label(row)
     return rowmac.tag(_key(), label, FIELDS[label](row))
 
@@ -133,7 +135,7 @@ def rows_retag(queryset: QuerySet[Any]) -> int:
     batch: list[tuple[bytes, Any]] = []
     for values in queryset.values(*columns).iterator(chunk_size=5000):
         row = SimpleNamespace(**values, pk=values[pk_name])
-        batch.append((row_tag_for(label, row), row.pk))
+        batch.append((row_tag(row, label), row.pk))
         if len(batch) == 5000:
             written += _write_tags(model, batch)
             batch = []
@@ -186,11 +188,4 @@ def retag_all(apps_registry: Any = None, labels: Iterable[str] | None = None) ->
     registry = apps_registry or apps
     for label in labels or FIELDS:
         model = registry.get_model(label)
-        table = connection.ops.quote_name(model._meta.db_table)
-        params = [(row_tag_for(label, row), row.pk) for row in model.objects.all().iterator()]
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET mac = %s WHERE id = %s", params)  # noqa: S608
-
-
-def row_tag_for(label: str, row: Any) -> bytes:
-    return rowmac.tag(_key(), label, FIELDS[label](row))
+        _write_tags(model, [(row_tag(row, label), row.pk) for row in model.objects.all()])

@@ -27,8 +27,7 @@ pytestmark = pytest.mark.usefixtures("recovery_shares")
 
 
 def admin_client(cast) -> Client:
-    client = signed_in(cast.administrator)
-    return client
+    return signed_in(cast.administrator)
 
 
 def approve(user: User, change: RuleChange) -> None:

@@ -17,7 +17,7 @@ class AccessConfig(AppConfig):
         integrity.connect()
         from ombud.directory.services import GATES
 
-        HOOKS.update(key_replaced=four_eyes.staff_key_approval_on_replace)
+        HOOKS.update(key_replaced=four_eyes.staff_key_approval_propose)
 
         GATES.update(
             role=four_eyes.role_gate,

@@ -469,7 +469,3 @@ def _ladder_replace(codes: list[str]) -> None:
         level = levels.get(code) or LadderLevel(role=StaffRole.objects.get(code=code))
         level.position = position
         level.save()
-
-
-def staff_key_approval_on_replace(*, actor: User | str, user: User, fingerprint: str) -> None:
-    staff_key_approval_propose(actor=actor, user=user, fingerprint=fingerprint)

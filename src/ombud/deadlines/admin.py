@@ -40,7 +40,9 @@ class WaitsForFourEyes(AdministratorsOnly):
     approves it at /rules/."""
 
     def propose(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        raise NotImplementedError
+        """Turn the form into a proposal; each admin below says how (an abstract hook:
+        saving here directly would skip the second ladder member)."""
+        raise NotImplementedError(f"{type(self).__name__} must say what it proposes")
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         try:
