@@ -45,6 +45,7 @@ from ombud.cases.selectors import (
     CaseNotConfirmed,
     case_attachment_read,
     case_open_for_action,
+    case_parties_read,
     case_read,
 )
 from ombud.cases.services import case_link, case_note_add
@@ -123,6 +124,27 @@ def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | Http
         return _locked(request, refused.case)
 
 
+def _confirm_page(
+    request: HttpRequest, public_id: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    """Before she says whether she is conflicted: who the case involves and what it is
+    about, and nothing else of it (the names are a read of their own)."""
+    parties = case_parties_read(
+        user=_user(request), public_id=public_id, private=session_private_key(request)
+    )
+    return render(
+        request,
+        "cases/confirm.html",
+        {
+            "case": parties.case,
+            "people": parties.people,
+            "complete": parties.complete,
+            "error": error,
+        },
+        status=status,
+    )
+
+
 def _case_page(
     request: HttpRequest,
     public_id: str,
@@ -137,8 +159,9 @@ def _case_page(
             user=_user(request), public_id=public_id, private=session_private_key(request)
         )
     except CaseNotConfirmed as refused:
-        # Recusal first: nothing is decrypted before she says she has no conflict.
-        return render(request, "cases/confirm.html", {"case": refused.case})
+        # Recusal first: nothing but who the case involves before she says she has no
+        # conflict.
+        return _confirm_page(request, refused.case.public_id)
     except CaseLocked as refused:
         return _locked(request, refused.case)
     case, content = reading.case, reading.content
@@ -194,6 +217,14 @@ def case_standing(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user(request)
     case = case_get_for_user(user=user, public_id=public_id)
     if request.POST.get("action") == "recuse":
+        if request.POST.get("conflict") != "yes":
+            # Recusing cannot be undone: it takes the box ticked as well as the button.
+            return _confirm_page(
+                request,
+                case.public_id,
+                error=_("Tick “I confirm I have a conflict” to recuse yourself."),
+                status=400,
+            )
         case_recuse(actor=user, case=case)
         messages.success(request, _("You recused yourself. You no longer hold this case's key."))
         return redirect("cases:inbox")
