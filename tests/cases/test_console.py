@@ -3,16 +3,21 @@ she is conflicted, the header, the case list, and the small things users noticed
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
+import time_machine
+from django.test import Client
 
 from ombud.access.models import CaseKeyGrant, Conflict
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case
-from ombud.directory.services import person_save
+from ombud.directory.services import person_save, user_create
 from tests.access.reports import against
 from tests.access.test_vault import signed_in
 from tests.cases.test_read_entries import REPORT, looks
-from tests.conftest import ACTOR
+from tests.conftest import ACTOR, PASSWORD, code_for, sign_in
 from tests.intake.test_api import post, report
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
@@ -129,3 +134,158 @@ def test_recusing_without_ticking_the_box_changes_nothing_and_says_why(cast):
     assert recused.status_code == 302 and recused["Location"] == "/cases/"
     assert not CaseKeyGrant.objects.filter(case=case, user=cast.handler).exists()
     assert AuditEntry.objects.filter(action="access.case.recused", actor="user:hana").exists()
+
+
+# The header -----------------------------------------------------------------------
+
+
+def staff_nav(page: str) -> str:
+    start = page.find('<nav class="staff"')
+    return page[start : page.index("</nav>", start)] if start >= 0 else ""
+
+
+def test_the_header_offers_a_handler_her_pages_and_marks_the_one_she_is_on(cast):
+    hana = signed_in(cast.handler)
+    nav = staff_nav(hana.get("/cases/").content.decode())
+    assert 'aria-label="Staff pages"' in nav
+    assert '<a href="/cases/" aria-current="page">Cases</a>' in nav
+    assert '<a href="/cases/oral/">Oral report</a>' in nav
+    assert '<a href="/rules/">Rules</a>' in nav
+    for other in ("Overview", "Audit log", "Outbox", "Directory"):
+        assert other not in nav
+    assert '<a href="/rules/" aria-current="page">Rules</a>' in staff_nav(
+        hana.get("/rules/").content.decode()
+    )
+    case = against("C004")
+    below = staff_nav(hana.get(f"/cases/{case.public_id}/").content.decode())
+    assert '<a href="/cases/" aria-current="true">Cases</a>' in below  # inside the cases
+
+
+@pytest.mark.parametrize(
+    ("who", "offered", "withheld"),
+    [
+        ("auditor", ["Audit log"], ["Cases", "Rules", "Outbox", "Directory", "Oral report"]),
+        ("administrator", ["Rules", "Outbox", "Directory"], ["Cases", "Audit log", "Overview"]),
+        ("head_of_ethics", ["Cases", "Overview", "Rules"], ["Oral report", "Audit log", "Outbox"]),
+    ],
+)
+def test_the_header_offers_each_role_its_own_pages(cast, story, who, offered, withheld):
+    user = getattr(story, who, None) or getattr(cast, who)
+    nav = staff_nav(signed_in(user).get("/").content.decode())
+    assert [label for label in offered if f">{label}</a>" in nav] == offered
+    assert [label for label in withheld if f">{label}</a>" in nav] == []
+
+
+def test_signing_in_lands_a_handler_on_the_cases_and_an_auditor_at_home(cast):
+    for user, landing in ((cast.handler, "/cases/"), (cast.auditor, "/")):
+        response = Client().post(
+            "/accounts/login/",
+            {"username": user.username, "password": PASSWORD, "otp_token": code_for(user)},
+        )
+        assert response.status_code == 302 and response["Location"] == landing
+
+
+def test_an_employee_without_a_staff_role_sees_no_staff_pages_or_figures(cast):
+    case = against("C004")
+    Case.objects.filter(pk=case.pk).update(at_top=True)
+    # The accused, with a sign-in but no staff role.
+    victor = user_create(actor=ACTOR, username="victor", password=PASSWORD, person=cast.accused)
+    client = sign_in(Client(), victor)
+    for path in ("/", "/cases/"):
+        page = client.get(path).content.decode()
+        assert staff_nav(page) == ""
+        assert "missed a deadline" not in page and "overdue" not in page.lower()
+    # A handler sees it, on her own case.
+    assert "1 of your open cases missed a deadline at the top of the ladder." in (
+        signed_in(cast.handler).get("/cases/").content.decode()
+    )
+
+
+def test_the_accused_as_staff_is_not_told_about_the_case_against_him(cast, story):
+    case = against("C003")  # Victor, who is also a handler
+    Case.objects.filter(pk=case.pk).update(at_top=True)
+    page = signed_in(story.executive).get("/cases/").content.decode()
+    assert "missed a deadline" not in page and case.ref not in page
+    assert "0 overdue now" in page
+
+
+def test_every_page_starts_with_a_skip_link_to_the_content(cast):
+    for page in (
+        signed_in(cast.handler).get("/cases/").content.decode(),
+        Client().get("/report/").content.decode(),
+    ):
+        body = page[page.index("<body>") + len("<body>") :].lstrip()
+        assert body.startswith('<a class="skip-link" href="#main">Skip to content</a>')
+        assert '<main id="main"' in page
+
+
+def test_the_icon_is_linked_and_served_also_where_browsers_guess(db):
+    page = Client().get("/").content.decode()
+    assert '<link rel="icon" href="/static/ombud/favicon.svg" type="image/svg+xml">' in page
+    guessed = Client().get("/favicon.ico")
+    assert guessed.status_code == 301 and guessed["Location"] == "/static/ombud/favicon.svg"
+    icon = Client().get("/static/ombud/favicon.svg")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
+
+
+# The case list ---------------------------------------------------------------------
+
+T0 = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)  # a Wednesday
+
+
+def refs_in(page: str) -> list[str]:
+    return re.findall(r'<tr><td><a href="/cases/[^/"]+/">([^<]+)</a>', page)
+
+
+def test_the_list_puts_the_top_of_the_ladder_first_then_the_overdue_then_the_next_deadline(
+    cast,
+):
+    with time_machine.travel(T0, tick=False):
+        overdue = against("C004")
+    with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
+        due_later = against("C004")
+    with time_machine.travel(T0 + dt.timedelta(days=1, hours=1), tick=False):
+        at_top = against("C004")  # due last, but the top of the ladder missed a deadline
+    Case.objects.filter(pk=at_top.pk).update(at_top=True)
+    with time_machine.travel(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC), tick=False):
+        page = signed_in(cast.handler).get("/cases/").content.decode()
+    assert refs_in(page) == [at_top.ref, overdue.ref, due_later.ref]
+    assert "1 overdue now" in page
+    assert page.count('<strong class="overdue">Overdue</strong>') == 1
+
+
+def test_the_list_is_filtered_by_state_category_and_level_and_searched_by_reference(cast):
+    harassment = against("C004")
+    fraud = against("C004", category="fraud")
+    acknowledged = against("C004")
+    Case.objects.filter(pk=acknowledged.pk).update(state="acknowledged")
+    hana = signed_in(cast.handler)
+
+    def listed(**query) -> list[str]:
+        response = hana.get("/cases/", query)
+        assert response.status_code == 200
+        return sorted(refs_in(response.content.decode()))
+
+    assert listed() == sorted([harassment.ref, fraud.ref, acknowledged.ref])
+    assert listed(category="fraud") == [fraud.ref]
+    assert listed(state="acknowledged") == [acknowledged.ref]
+    assert listed(state="received", category="sexual_harassment") == [harassment.ref]
+    assert listed(level="handler") == sorted([harassment.ref, fraud.ref, acknowledged.ref])
+    assert listed(level="head-of-ethics") == []
+    assert listed(ref=fraud.ref[-4:].lower()) == [fraud.ref]
+
+
+def test_the_filters_keep_their_values_and_a_wrong_one_is_said_without_losing_the_others(cast):
+    fraud = against("C004", category="fraud")
+    against("C004")
+    page = signed_in(cast.handler).get(
+        "/cases/", {"category": "fraud", "state": "no-such-state", "ref": "OMB"}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<option value="fraud" selected>' in html
+    assert 'name="ref" value="OMB"' in html
+    assert "Select a valid choice" in html
+    assert refs_in(html) == [fraud.ref]  # the category still applies
+    assert '<form method="get" action="/cases/"' in html and "Clear the filters" in html

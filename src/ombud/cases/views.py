@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import F, Min, Q
+from django.db.models import Case as Choose
+from django.db.models import Count, F, Min, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,8 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.access.models import CaseReader
-from ombud.access.routing import case_party_add
+from ombud.access.models import CaseReader, LadderLevel
+from ombud.access.routing import case_party_add, ladder
 from ombud.access.selectors import (
     case_get_for_user,
     case_held_by,
@@ -65,6 +67,7 @@ from ombud.intake.models import Guidance
 from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
 from ombud.intake.services import message_to_reporter, report_submit
 from ombud.intake.views import _bound, _megabytes, _typed, files_accepted, report_form_step
+from ombud.navigation import opens, request_opens
 
 logger = logging.getLogger(__name__)
 
@@ -87,26 +90,76 @@ def _locked(request: HttpRequest, case: Case) -> HttpResponse:
     return render(request, "cases/locked.html", {"case": case}, status=409)
 
 
+class InboxFilters(forms.Form):
+    """The case list's filters: a GET form, so a filtered list is a link to keep."""
+
+    ref = forms.CharField(label=gettext_lazy("Reference"), required=False, max_length=30)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("About"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
+
+    def __init__(self, *args: Any, levels: list[LadderLevel], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("Any state")), *State.choices]
+        self.fields["category"].choices = [("", _("Any category")), *Category.choices]
+        self.fields["level"].choices = [("", _("Any level"))] + [
+            (level.role.code, _(level.role.name)) for level in levels
+        ]
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        wanted = self.cleaned_data if self.is_bound else {}
+        if wanted.get("ref", "").strip():
+            cases = cases.filter(ref__icontains=wanted["ref"].strip())
+        if wanted.get("state"):
+            cases = cases.filter(state=wanted["state"])
+        if wanted.get("category"):
+            cases = cases.filter(category=wanted["category"])
+        if wanted.get("level"):
+            cases = cases.filter(level__role__code=wanted["level"])
+        return cases
+
+
 @login_required
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
+    """Her cases: those at the top of the ladder first, then the overdue, then by the
+    next deadline. Two queries for the list and its figures, whatever its length."""
     user = _user(request)
+    codes = user_roles(user=user)
+    levels = ladder()
+    allowed = request_opens(request, opens(codes, {level.role.code for level in levels}))
+    now = timezone.now()
+    mine = cases_for_user(user)
+    filters = InboxFilters(request.GET or None, levels=levels)
+    filters.is_valid()  # an unknown value is shown as an error; the others still apply
+    on_top = Q(at_top=True) & ~Q(state=State.CLOSED)
     open_deadlines = Q(deadlines__state=Deadline.State.OPEN)
     cases = (
-        cases_for_user(user)
+        filters.apply(mine)
         .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
-        .order_by(F("next_due").asc(nulls_last=True), "created_at")
+        .annotate(
+            top_first=Choose(When(on_top, then=Value(1)), default=Value(0)),
+            overdue_first=Choose(When(next_due__lt=now, then=Value(1)), default=Value(0)),
+        )
+        .order_by("-top_first", "-overdue_first", F("next_due").asc(nulls_last=True), "created_at")
+    )
+    figures = mine.aggregate(
+        at_top=Count("pk", filter=on_top, distinct=True),
+        overdue=Count("pk", filter=open_deadlines & Q(deadlines__due_at__lt=now), distinct=True),
     )
     return render(
         request,
         "cases/inbox.html",
         {
             "cases": cases,
-            "now": timezone.now(),
-            "at_top": Case.objects.filter(at_top=True).exclude(state=State.CLOSED).count(),
+            "now": now,
+            "filters": filters,
+            "filtered": filters.is_bound and any(filters.cleaned_data.values()),
+            "figures": figures,
+            "has_cases": allowed.cases,
             "held_above": cases_held_above(user),
-            "may_take_oral": user_has_role(user=user, role=roles.HANDLER),
-            "sees_break_glass": user_has_role(user=user, role=roles.HEAD_OF_ETHICS),
+            "may_take_oral": allowed.oral,
+            "sees_break_glass": roles.HEAD_OF_ETHICS in codes,
         },
     )
 
