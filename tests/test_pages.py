@@ -239,8 +239,8 @@ def test_revoking_ladder_roles_in_bulk_from_the_admin_waits_for_approval_one_by_
     proposed = AuditEntry.objects.filter(action="access.rule_change.proposed", actor="user:milo")
     assert proposed.count() == 2
     assert sorted(change.summary for change in RuleChange.objects.all()) == [
-        "take away the role handler: emil",
-        "take away the role handler: hana",
+        "take away the role Handler: emil",
+        "take away the role Handler: hana",
     ]
 
 

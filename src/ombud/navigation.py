@@ -66,7 +66,7 @@ def request_opens(request: HttpRequest, allowed: Opens | None = None) -> Opens:
         setattr(request, ASKED, allowed)
     if not hasattr(request, ASKED):
         setattr(request, ASKED, user_opens(getattr(request, "user", None)))
-    return getattr(request, ASKED)  # type: ignore[no-any-return]
+    return getattr(request, ASKED)
 
 
 def landing(user: Any) -> str:

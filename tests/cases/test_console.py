@@ -18,6 +18,12 @@ from tests.access.reports import against
 from tests.access.test_vault import signed_in
 from tests.cases.test_read_entries import REPORT, looks
 from tests.conftest import ACTOR, PASSWORD, code_for, sign_in
+from tests.intake.helpers import (
+    report_fields,
+    reporter_signed_in,
+    staff_open,
+    submit_through_pages,
+)
 from tests.intake.test_api import post, report
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
@@ -289,3 +295,108 @@ def test_the_filters_keep_their_values_and_a_wrong_one_is_said_without_losing_th
     assert "Select a valid choice" in html
     assert refs_in(html) == [fraud.ref]  # the category still applies
     assert '<form method="get" action="/cases/"' in html and "Clear the filters" in html
+
+
+# Small things users noticed ----------------------------------------------------------
+
+
+def test_the_oral_report_form_speaks_to_the_handler_about_the_reporter(cast):
+    hana = signed_in(cast.handler)
+    page = hana.get("/cases/oral/").content.decode()
+    assert "Record what the reporter told you" in page
+    for wording in (
+        "About the reporter",
+        "The reporter&#x27;s name",
+        "Whom did the reporter tell?",
+    ):
+        assert wording in page
+    for wording in ("About you", "Your name", "Who are you?", "Whom did you tell?"):
+        assert wording not in page
+    form = {
+        **report_fields(name="Rhea Solberg"),  # anonymous, yet named
+        "channel": "phone",
+        "received_on": "2026-11-20",
+        "action": "save",
+    }
+    refused = hana.post("/cases/oral/", form).content.decode()
+    assert "details that identify the reporter were typed" in refused
+    assert "The reporter chose" not in refused and "You chose" not in refused
+    # The reporter's own form still speaks to her.
+    assert "Your name" in Client().get("/report/new/").content.decode()
+
+
+def test_the_rules_page_names_roles_and_a_new_ladder_is_chosen_from_a_list(cast, story):
+    from ombud.access.models import RuleChange
+    from ombud.directory.services import role_grant
+
+    role_grant(actor=story.head_of_ethics, user=cast.unrelated_handler, role="head-of-ethics")
+    hana = signed_in(cast.handler)
+    page = hana.get("/rules/").content.decode()
+    assert "give the role Head of ethics: emil" in page
+    assert "<code>head-of-ethics</code>" not in page and 'name="ladder"' not in page
+    assert '<select name="level" id="id_level_1">' in page
+    assert '<option value="handler" selected>Handler</option>' in page
+    assert '<option value="administrator"' not in page  # never on a ladder
+    hana.post("/rules/ladder/", {"level": ["handler", "", "board-committee", "head-of-ethics"]})
+    change = RuleChange.objects.get(kind="ladder")
+    assert change.summary == "the ladder becomes: Handler → Board committee → Head of ethics"
+    assert '"ladder": ["handler", "board-committee", "head-of-ethics"]' in change.payload
+
+
+def test_a_note_a_reply_and_a_transition_each_say_they_were_done(cast):
+    case = against("C004")
+    hana = signed_in(cast.handler)
+    staff_open(hana, case)
+    url = f"/cases/{case.public_id}/"
+    said = hana.post(url + "notes/", {"body": "Called the reporter back."}, follow=True)
+    assert "Note added. Only the case&#x27;s readers see it." in said.content.decode()
+    said = hana.post(url + "messages/", {"body": "Thank you for telling us."}, follow=True)
+    assert "Sent. The reporter sees it on her page." in said.content.decode()
+    said = hana.post(
+        url + "transition/",
+        {"name": "acknowledge", "version": "1", "message": "We have your report."},
+        follow=True,
+    )
+    assert "Done: the case is now “Acknowledged”." in said.content.decode()
+    assert '<div class="messages" role="status">' in said.content.decode()
+
+
+def test_the_receipt_page_has_a_button_to_follow_the_report(db, recovery_shares):
+    _receipt, page = submit_through_pages(Client())
+    assert '<a class="button" href="/report/status/">Follow your report</a>' in page
+
+
+def test_the_case_timeline_shows_each_date_once(cast):
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+        hana = signed_in(cast.handler)
+        staff_open(hana, case)
+        hana.post(f"/cases/{case.public_id}/messages/", {"body": "Are you safe?"})
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        hana = signed_in(cast.handler)
+        hana.post(f"/cases/{case.public_id}/messages/", {"body": "We will call."})
+    with time_machine.travel(T0 + dt.timedelta(days=1), tick=False):
+        hana = signed_in(cast.handler)
+        hana.post(f"/cases/{case.public_id}/messages/", {"body": "Tomorrow then."})
+        page = hana.get(f"/cases/{case.public_id}/").content.decode()
+    timeline = page[page.index('<ol class="timeline days">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    days = re.findall(r'<h3><time datetime="([0-9-]+)">', timeline)
+    assert days == ["2026-11-25", "2026-11-26"]
+    assert timeline.count("<li><time") == 4  # received, and three messages
+    assert timeline.count("Message to the reporter") == 3
+
+
+def test_the_reporter_is_told_every_level_missed_only_when_every_level_did(cast, story):
+    from ombud.deadlines.services import deadlines_sweep
+
+    with time_machine.travel(T0, tick=False):
+        created = post("/api/v1/reports", report(accused=[{"employee_id": "C003"}]))
+    case = Case.objects.get(ref=created.json()["case_ref"])
+    assert case.level.role.code == "board-committee"  # an executive: the top from the start
+    deadlines_sweep(dt.datetime(2026, 12, 8, tzinfo=dt.UTC))
+    case.refresh_from_db()
+    assert case.at_top
+    page = reporter_signed_in(created.json()["receipt"]).get("/report/status/").content.decode()
+    assert "The highest level here has missed a deadline on your case." in page
+    assert "Every level here" not in page

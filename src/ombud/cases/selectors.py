@@ -306,7 +306,8 @@ def _named_people(case: Case, named: dict[str, Any] | None) -> list[NamedPerson]
     shown: set[str] = set()
     for item in accused:
         person = directory.get(item.get("employee_id") or "")
-        relationship = relationships.get(item.get("relationship", ""), "")
+        relationship = str(relationships.get(item.get("relationship", ""), ""))
+        relationship = relationship[:1].lower() + relationship[1:]  # "accused (a client)"
         people.append(
             NamedPerson(
                 name=item.get("name") or (person.name if person else item.get("employee_id", "")),

@@ -4,8 +4,10 @@ doors of ``ombud.cases.selectors``, which write the read entry."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
+from itertools import groupby
 from typing import Any
 
 from django import forms
@@ -41,7 +43,7 @@ from ombud.access.standing import (
     investigator_candidates,
     level_members,
 )
-from ombud.cases.models import Case, CaseLink, Category, Party, State
+from ombud.cases.models import Case, CaseLink, Category, Party, State, TimelineEvent
 from ombud.cases.selectors import (
     CaseLocked,
     CaseNotConfirmed,
@@ -100,11 +102,16 @@ class InboxFilters(forms.Form):
 
     def __init__(self, *args: Any, levels: list[LadderLevel], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("Any state")), *State.choices]
-        self.fields["category"].choices = [("", _("Any category")), *Category.choices]
-        self.fields["level"].choices = [("", _("Any level"))] + [
-            (level.role.code, _(level.role.name)) for level in levels
-        ]
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "state": [("", _("Any state")), *State.choices],
+            "category": [("", _("Any category")), *Category.choices],
+            "level": [("", _("Any level"))]
+            + [(level.role.code, _(level.role.name)) for level in levels],
+        }
+        for name, offered in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+            field.choices = offered
 
     def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
         wanted = self.cleaned_data if self.is_bound else {}
@@ -252,9 +259,19 @@ def _case_page(
             "outcomes": OUTCOMES,
             "categories": Category.choices,
             "deadlines": Deadline.objects.filter(case=case).order_by("due_at"),
+            "timeline_days": _by_day(content.timeline),
         },
         status=status,
     )
+
+
+def _by_day(events: list[TimelineEvent]) -> list[tuple[datetime.date, list[TimelineEvent]]]:
+    """The timeline's events under their day (in the organisation's time zone), so the
+    date is read once per day rather than on every line."""
+    return [
+        (day, list(group))
+        for day, group in groupby(events, key=lambda event: timezone.localtime(event.at).date())
+    ]
 
 
 @login_required
@@ -344,6 +361,7 @@ def case_note(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("A note needs text (at most 10,000 characters)."))
     else:
         case_note_add(actor=_user(request), case=case, case_key=case_key, body=body)
+        messages.success(request, _("Note added. Only the case's readers see it."))
     return redirect("cases:detail", public_id=case.public_id)
 
 
@@ -394,7 +412,11 @@ def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
         return _case_page(request, case.public_id, ReplyForm(), 400, transition_errors=errors)
-    messages.success(request, _("Done. The reporter sees it on her page."))
+    messages.success(  # case_transition refreshed the case: its new state
+        request,
+        _("Done: the case is now “%(state)s”. The reporter sees it on her page.")
+        % {"state": case.get_state_display()},
+    )
     return redirect("cases:detail", public_id=case.public_id)
 
 
