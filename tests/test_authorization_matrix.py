@@ -81,6 +81,7 @@ def administrators(actor: str) -> str:
 CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "": public,
     "healthz": public,
+    "favicon.ico": public,
     "operations/outbox/": _staff({"administrator"}),
     "cases/overview/": _staff({"higher level before escalation"}),
     "accounts/login/": public,
@@ -226,7 +227,9 @@ def test_who_reaches_what(cast, story):
     staff_open(hana, case)
     hana.post(f"/cases/{case.public_id}/assign/", {"user": "bram", "as": "investigator"})
     # Nell was on the intake team when it came in, and stepped off it (recused).
-    signed_in(newcomer).post(f"/cases/{case.public_id}/standing/", {"action": "recuse"})
+    signed_in(newcomer).post(
+        f"/cases/{case.public_id}/standing/", {"action": "recuse", "conflict": "yes"}
+    )
     other = post(
         "/api/v1/reports",
         report(

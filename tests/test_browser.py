@@ -226,3 +226,32 @@ def test_a_first_sign_in_sets_up_the_authenticator_from_a_qr_code(tab, demo_url)
     page.get_by_role("link", name="I have kept them: continue").click()
     expect(page.get_by_text("Signed in as Elsa Brightwater")).to_be_visible()
     assert tab.csp_violations == []
+
+
+def test_a_handler_lands_on_her_cases_finds_her_way_by_keyboard_and_sees_who_before_opening(
+    browser, demo_url
+):
+    tab = Tab(browser.new_context(java_script_enabled=False).new_page())
+    page = tab.page
+    sign_in(tab, demo_url, "tobias.wrenfield", DEMO_PASSWORD)
+    expect(page).to_have_url(demo_url + "/cases/")  # straight to work
+    expect(page.locator('nav.staff a[aria-current="page"]')).to_have_text("Cases")
+    page.keyboard.press("Tab")  # the first stop is the skip link, and it shows
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["height"] > 10
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    tab.shot("cases-list.png")
+
+    page.locator("table.cases tbody a").first.click()
+    expect(page.get_by_role("heading", name="Before you open this case")).to_be_visible()
+    assert page.locator("table.people tbody tr").count() >= 1
+    tab.shot("case-confirm-people.png")
+    # Without the box ticked, "Recuse me" goes nowhere, even with JavaScript off.
+    url = page.url
+    page.get_by_role("button", name="Recuse me").click()
+    assert page.url == url
+    expect(page.get_by_role("button", name="I have no conflict: open the case")).to_be_visible()
+    assert tab.csp_violations == []

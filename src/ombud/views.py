@@ -3,24 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
-from ombud.access.routing import ladder_role_codes
 from ombud.access.services import staff_key_awaiting_approval
 from ombud.access.session import session_private_key
 from ombud.directory.models import StaffRole, User
-from ombud.directory.roles import (
-    ADMINISTRATOR,
-    AUDITOR,
-    BOARD_COMMITTEE,
-    GENERAL_COUNSEL,
-    HEAD_OF_ETHICS,
-    INVESTIGATOR,
-    TRAINED_INVESTIGATOR,
-)
 from ombud.directory.selectors import user_roles
+from ombud.navigation import opens, request_opens
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
@@ -34,24 +26,28 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     codes = user_roles(user=user) if isinstance(user, User) else set()
     roles = [_(role.name) for role in StaffRole.objects.filter(code__in=codes)]
+    allowed = request_opens(request, opens(codes))
     return render(
         request,
         "home.html",
         {
             "roles": roles,
-            "is_administrator": ADMINISTRATOR in codes,
-            "has_cases": bool(codes & ladder_role_codes())
-            or INVESTIGATOR in codes
-            or TRAINED_INVESTIGATOR in codes,
-            "on_ladder": bool(codes & ladder_role_codes()),
-            "is_auditor": AUDITOR in codes,
-            "is_head": bool(codes & {HEAD_OF_ETHICS, GENERAL_COUNSEL, BOARD_COMMITTEE}),
+            "is_administrator": allowed.admin,
+            "has_cases": allowed.cases,
+            "on_ladder": allowed.rules,
+            "is_auditor": allowed.audit,
+            "is_head": allowed.overview,
             "key_unlocked": session_private_key(request) is not None,
             "key_awaiting_approval": (
                 staff_key_awaiting_approval(user=user) if isinstance(user, User) else None
             ),
         },
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and tools that ask for /favicon.ico get the icon the pages link to."""
+    return HttpResponsePermanentRedirect(static("ombud/favicon.svg"))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -119,7 +119,7 @@ def test_a_manager_change_for_someone_named_in_a_case_waits_even_from_the_import
 
 def test_the_ladder_changes_only_with_a_second_member(cast, story):
     hana = signed_in(cast.handler)
-    hana.post("/rules/ladder/", {"ladder": "handler, head-of-ethics, board-committee"})
+    hana.post("/rules/ladder/", {"level": ["handler", "head-of-ethics", "board-committee", ""]})
     change = RuleChange.objects.get()
     assert LadderLevel.objects.count() == 4
     hana.post(f"/rules/{change.pk}/decide/", {"action": "approve"})

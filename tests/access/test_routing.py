@@ -128,7 +128,7 @@ def test_a_higher_level_holds_the_key_but_reads_only_after_breaking_the_glass(ca
 def test_a_handler_who_recuses_loses_the_key_for_good(cast, story):
     case = against("C004")
     hana = signed_in(cast.handler)
-    hana.post(f"/cases/{case.public_id}/standing/", {"action": "recuse"})
+    hana.post(f"/cases/{case.public_id}/standing/", {"action": "recuse", "conflict": "yes"})
     assert not CaseKeyGrant.objects.filter(case=case, user=cast.handler).exists()
     assert Conflict.objects.filter(case=case, user=cast.handler, reason="declared").exists()
     assert hana.get(f"/cases/{case.public_id}/").status_code == 404

@@ -93,6 +93,7 @@ def test_a_report_nobody_acknowledges_climbs_every_level_and_the_reporter_sees_i
     page = reporter.get("/report/status/").content.decode()
     assert page.count("because “Acknowledge the report” was missed") == 3
     assert "was missed at the top of the organisation" in page
+    assert "Every level here has missed a deadline on your case." in page  # all four did
     assert "Harbourside Labour Inspectorate" in page and "0800 555 0199" in page
     api = Client().get("/api/v1/reporter/case", **receipt_header(receipt)).json()
     assert api["at_top"] is True

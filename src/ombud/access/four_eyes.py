@@ -94,6 +94,13 @@ def rule_change_propose(
 READING_ROLES = {roles.HANDLER, roles.INVESTIGATOR, roles.TRAINED_INVESTIGATOR}
 
 
+def role_label(code: str) -> str:
+    """A role as people call it (“Head of ethics”), in their language; its code only
+    for a role that no longer exists."""
+    name = StaffRole.objects.filter(code=code).values_list("name", flat=True).first()
+    return _(name) if name else code
+
+
 def reading_roles() -> set[str]:
     return ladder_role_codes() | READING_ROLES
 
@@ -136,7 +143,7 @@ def role_gate(actor: User | str, user: User, role: str, grant: bool) -> bool:
         actor=actor,
         kind=RuleChange.Kind.ROLE_GRANT if grant else RuleChange.Kind.ROLE_REVOKE,
         summary=_("%(verb)s the role %(role)s: %(user)s")
-        % {"verb": verb, "role": role, "user": user.get_username()},
+        % {"verb": verb, "role": role_label(role), "user": user.get_username()},
         payload={"user_id": user.pk, "username": user.get_username(), "role": role},
         user=user,
     )
@@ -300,7 +307,8 @@ def ladder_propose(*, actor: User | str, codes: list[str]) -> RuleChange:
     return rule_change_propose(
         actor=actor,
         kind=RuleChange.Kind.LADDER,
-        summary=_("the ladder becomes: %(ladder)s") % {"ladder": " → ".join(codes)},
+        summary=_("the ladder becomes: %(ladder)s")
+        % {"ladder": " → ".join(role_label(code) for code in codes)},
         payload={"ladder": codes},
     )
 

@@ -93,11 +93,15 @@ def rules(request: HttpRequest) -> HttpResponse:
     from ombud.access.routing import ladder, policy
 
     user = _rules_user(request)
+    levels = ladder()
+    ladder_roles = _ladder_roles()
     return render(
         request,
         "access/rules.html",
         {
-            "ladder": ladder(),
+            "ladder": levels,
+            "ladder_roles": ladder_roles,
+            "ladder_slots": _ladder_slots(levels, len(ladder_roles)),
             "policy": policy(),
             "category_rules": CategoryRule.objects.select_related(
                 "start_level__role", "investigator_role"
@@ -109,6 +113,26 @@ def rules(request: HttpRequest) -> HttpResponse:
             "may_decide": is_ladder_member(user),
         },
     )
+
+
+def _ladder_roles() -> list[tuple[str, str]]:
+    """The roles a ladder may be made of, by name: never administrators or auditors."""
+    from ombud.directory.models import StaffRole
+
+    return [
+        (role.code, _(role.name))
+        for role in StaffRole.objects.exclude(code__in=[roles.ADMINISTRATOR, roles.AUDITOR])
+    ]
+
+
+def _ladder_slots(levels: list[Any], offered: int) -> list[dict[str, Any]]:
+    """One choice of role per level of a new ladder, each set to the level there now,
+    with room for two more levels."""
+    now = [level.role.code for level in levels]
+    return [
+        {"position": position, "chosen": now[position - 1] if position <= len(now) else ""}
+        for position in range(1, min(len(now) + 2, offered) + 1)
+    ]
 
 
 @login_required
@@ -147,7 +171,8 @@ def ladder_change(request: HttpRequest) -> HttpResponse:
     from ombud.access.four_eyes import ladder_propose
 
     user = _rules_user(request)
-    codes = [code.strip() for code in request.POST.get("ladder", "").split(",") if code.strip()]
+    # One role chosen per level, bottom first; the levels left empty are no levels.
+    codes = [code for code in request.POST.getlist("level") if code]
     try:
         ladder_propose(actor=user, codes=codes)
         messages.success(request, _("Proposed. It applies when a second ladder member approves."))

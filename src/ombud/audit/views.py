@@ -23,6 +23,7 @@ from ombud.directory.selectors import user_has_role
 # What counts as looking at a case, for "who looked at this case".
 LOOKING = {
     "cases.case.read": "read",
+    "cases.parties.read": "read who the case names",
     "cases.attachment.opened": "opened a file",
     "cases.attachment.original_opened": "opened an original file",
     "access.case.break_glass": "opened early (break-glass)",

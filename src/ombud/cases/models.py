@@ -87,6 +87,9 @@ class Case(models.Model):
     )
     # The report as submitted, encrypted with the case key.
     report = models.BinaryField(null=True, blank=True)
+    # Who the report names, apart from the rest, encrypted with the case key: a reader
+    # sees them before she says she has no conflict, and nothing else of the report.
+    named = models.BinaryField(null=True, blank=True)
     # Found from the reporter's receipt (a one-way derivation) and opened by it:
     # the case key encrypted under the key her receipt derives.
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)

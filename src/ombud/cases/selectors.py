@@ -7,7 +7,9 @@ Staff get content only through :func:`case_read` (the case page) and
 case key with her own key, checks the reporter's managers again, and writes the
 read entry before returning anything: a page that shows the case, whatever
 brought it there (a refused reply, a refused transition), has its entry.
-:func:`case_open_for_action` gives the key to write with (seal a record, grant
+:func:`case_parties_read` opens only who the report names (sealed apart from the
+rest), for the page where a reader says whether she is conflicted, with a read
+entry of its own. :func:`case_open_for_action` gives the key to write with (seal a record, grant
 the key) and returns nothing decrypted, so it writes no read entry; the action
 writes its own.
 
@@ -27,18 +29,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from ombud.access.routing import conflicts_refresh
 from ombud.access.selectors import case_get_for_user, has_confirmed
 from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.audit.services import audit_record
-from ombud.cases.models import Attachment, Case, CaseNote, Message, TimelineEvent
+from ombud.cases.models import Attachment, Case, CaseNote, Message, Party, TimelineEvent
 from ombud.cases.records import record_context
 from ombud.crypto import aead
 from ombud.directory.models import Person, User
-from ombud.intake.report import Report
-from ombud.integrity import RowTampered
+from ombud.intake.report import AccusedRelationship, Report
+from ombud.integrity import RowTampered, rows_valid
 
 if TYPE_CHECKING:
     from ombud.intake.services import ReporterAccess
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 READ = "cases.case.read"
 ATTACHMENT_READ = "cases.attachment.opened"
 ORIGINAL_READ = "cases.attachment.original_opened"
+PARTIES_READ = "cases.parties.read"
 
 
 class CaseNotConfirmed(Exception):
@@ -106,6 +110,27 @@ class NoteView:
 
 
 @dataclass(frozen=True)
+class NamedPerson:
+    """Someone a case involves, as the page before the conflict question shows them."""
+
+    name: str
+    part: str
+    unit: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class PartiesReading:
+    """Who a case involves, for a reader who has not yet said she has no conflict.
+    ``complete`` is False when only the people linked to the directory could be shown
+    (a case from before the names were sealed apart, or her key is locked)."""
+
+    case: Case
+    people: list[NamedPerson]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class CaseReading:
     """What a reader's page shows, decrypted once its read entry is written."""
 
@@ -138,6 +163,33 @@ def case_read(*, user: User, public_id: str, private: bytes | None) -> CaseReadi
         content=_case_content(case, case_key, report),
         notes=_case_notes(case, case_key),
     )
+
+
+@sensitive_variables()
+def case_parties_read(*, user: User, public_id: str, private: bytes | None) -> PartiesReading:
+    """Who the case involves (the accused as the report names them, the people linked
+    to the directory with their units, a named reporter) and nothing else, after
+    writing its read entry: the page where she says whether she is conflicted. It
+    needs no confirmation, but the same reader's right as the case itself. A
+    confidential or anonymous reporter is never among them."""
+    case = case_get_for_user(user=user, public_id=public_id)
+    named: dict[str, Any] | None = None
+    if case.named is not None and private is not None:
+        try:
+            case_key = case_key_open(case=case, user=user, private=private)
+        except CaseKeyUnavailable:
+            pass
+        else:
+            named = _record_open_json(
+                case_key=case_key,
+                case=case,
+                kind="parties",
+                record_id=case.public_id,
+                blob=case.named,
+            )
+            _reporter_chain_checked(user, case, named["reporter"]["employee_id"])
+    _read_recorded(user, case, PARTIES_READ, record="parties" if named else "directory")
+    return PartiesReading(case=case, people=_named_people(case, named), complete=bool(named))
 
 
 @sensitive_variables()
@@ -199,7 +251,10 @@ def _opened(*, user: User, public_id: str, private: bytes | None) -> tuple[Case,
     except CaseKeyUnavailable:
         raise CaseLocked(case) from None
     report = _case_report(case, case_key)
-    _reporter_chain_checked(user, case, report)
+    identity = report.identity
+    _reporter_chain_checked(
+        user, case, identity.employee_id if identity.mode != "anonymous" else ""
+    )
     return case, case_key, report
 
 
@@ -216,13 +271,13 @@ def _read_recorded(user: User, case: Case, action: str, **details: str) -> None:
     )
 
 
-def _reporter_chain_checked(user: User, case: Case, report: Report) -> None:
+def _reporter_chain_checked(user: User, case: Case, employee_id: str) -> None:
     """The reporter's own managers change with the directory, and only a reader can
     see who she is: check them again whenever the case is opened (Http404 for a
-    reader who turns out to be one of them)."""
-    identity = report.identity
-    if identity.mode != "anonymous" and identity.employee_id:
-        reporter = Person.objects.filter(employee_id=identity.employee_id).first()
+    reader who turns out to be one of them). ``employee_id`` is empty for an
+    anonymous reporter."""
+    if employee_id:
+        reporter = Person.objects.filter(employee_id=employee_id).first()
         try:
             conflicted = reporter is not None and user in conflicts_refresh(
                 actor=user, case=case, reporter=reporter
@@ -231,6 +286,61 @@ def _reporter_chain_checked(user: User, case: Case, report: Report) -> None:
             raise Http404 from None  # her managers cannot be known: nobody reads it now
         if conflicted:
             raise Http404
+
+
+def _named_people(case: Case, named: dict[str, Any] | None) -> list[NamedPerson]:
+    """The accused as the report names them (a directory entry, when one is linked,
+    gives the name and the unit), then everyone else linked to the directory, then a
+    named reporter. Two queries, whatever the number of people."""
+    accused = (named or {}).get("accused", [])
+    reporter = (named or {}).get("reporter", {})
+    wanted = {item.get("employee_id") or "" for item in accused}
+    if reporter.get("name"):  # a confidential reporter's id is for the check alone
+        wanted.add(reporter.get("employee_id") or "")
+    directory = {
+        person.employee_id: person
+        for person in Person.objects.filter(employee_id__in=wanted - {""}).select_related("unit")
+    }
+    relationships = dict(AccusedRelationship.choices)
+    people: list[NamedPerson] = []
+    shown: set[str] = set()
+    for item in accused:
+        person = directory.get(item.get("employee_id") or "")
+        relationship = str(relationships.get(item.get("relationship", ""), ""))
+        relationship = relationship[:1].lower() + relationship[1:]  # "accused (a client)"
+        people.append(
+            NamedPerson(
+                name=item.get("name") or (person.name if person else item.get("employee_id", "")),
+                part=_("accused") + (f" ({relationship})" if relationship else ""),
+                unit=person.unit.path if person and person.unit else "",
+                title=person.title if person else "",
+            )
+        )
+        if person is not None:
+            shown.add(f"{Party.Role.ACCUSED}:{person.employee_id}")
+    parties = Party.objects.filter(case=case).select_related("person__unit").order_by("pk")
+    for party in rows_valid(parties):
+        if f"{party.role}:{party.person.employee_id}" in shown:
+            continue
+        people.append(
+            NamedPerson(
+                name=party.person.name,
+                part=party.get_role_display(),
+                unit=party.person.unit.path if party.person.unit else "",
+                title=party.person.title,
+            )
+        )
+    if reporter.get("name"):
+        person = directory.get(reporter.get("employee_id") or "")
+        people.append(
+            NamedPerson(
+                name=reporter["name"],
+                part=_("reporter (named)"),
+                unit=person.unit.path if person and person.unit else "",
+                title=person.title if person else "",
+            )
+        )
+    return people
 
 
 def _record_open(

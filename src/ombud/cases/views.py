@@ -4,14 +4,18 @@ doors of ``ombud.cases.selectors``, which write the read entry."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 import uuid
+from itertools import groupby
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import F, Min, Q
+from django.db.models import Case as Choose
+from django.db.models import Count, F, Min, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,8 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.access.models import CaseReader
-from ombud.access.routing import case_party_add
+from ombud.access.models import CaseReader, LadderLevel
+from ombud.access.routing import case_party_add, ladder
 from ombud.access.selectors import (
     case_get_for_user,
     case_held_by,
@@ -39,12 +43,13 @@ from ombud.access.standing import (
     investigator_candidates,
     level_members,
 )
-from ombud.cases.models import Case, CaseLink, Category, Party, State
+from ombud.cases.models import Case, CaseLink, Category, Party, State, TimelineEvent
 from ombud.cases.selectors import (
     CaseLocked,
     CaseNotConfirmed,
     case_attachment_read,
     case_open_for_action,
+    case_parties_read,
     case_read,
 )
 from ombud.cases.services import case_link, case_note_add
@@ -64,6 +69,7 @@ from ombud.intake.models import Guidance
 from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
 from ombud.intake.services import message_to_reporter, report_submit
 from ombud.intake.views import _bound, _megabytes, _typed, files_accepted, report_form_step
+from ombud.navigation import opens, request_opens
 
 logger = logging.getLogger(__name__)
 
@@ -86,26 +92,81 @@ def _locked(request: HttpRequest, case: Case) -> HttpResponse:
     return render(request, "cases/locked.html", {"case": case}, status=409)
 
 
+class InboxFilters(forms.Form):
+    """The case list's filters: a GET form, so a filtered list is a link to keep."""
+
+    ref = forms.CharField(label=gettext_lazy("Reference"), required=False, max_length=30)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("About"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
+
+    def __init__(self, *args: Any, levels: list[LadderLevel], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: dict[str, list[tuple[str, Any]]] = {
+            "state": [("", _("Any state")), *State.choices],
+            "category": [("", _("Any category")), *Category.choices],
+            "level": [("", _("Any level"))]
+            + [(level.role.code, _(level.role.name)) for level in levels],
+        }
+        for name, offered in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+            field.choices = offered
+
+    def apply(self, cases: QuerySet[Case]) -> QuerySet[Case]:
+        wanted = self.cleaned_data if self.is_bound else {}
+        if wanted.get("ref", "").strip():
+            cases = cases.filter(ref__icontains=wanted["ref"].strip())
+        if wanted.get("state"):
+            cases = cases.filter(state=wanted["state"])
+        if wanted.get("category"):
+            cases = cases.filter(category=wanted["category"])
+        if wanted.get("level"):
+            cases = cases.filter(level__role__code=wanted["level"])
+        return cases
+
+
 @login_required
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
+    """Her cases: those at the top of the ladder first, then the overdue, then by the
+    next deadline. Two queries for the list and its figures, whatever its length."""
     user = _user(request)
+    codes = user_roles(user=user)
+    levels = ladder()
+    allowed = request_opens(request, opens(codes, {level.role.code for level in levels}))
+    now = timezone.now()
+    mine = cases_for_user(user)
+    filters = InboxFilters(request.GET or None, levels=levels)
+    filters.is_valid()  # an unknown value is shown as an error; the others still apply
+    on_top = Q(at_top=True) & ~Q(state=State.CLOSED)
     open_deadlines = Q(deadlines__state=Deadline.State.OPEN)
     cases = (
-        cases_for_user(user)
+        filters.apply(mine)
         .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
-        .order_by(F("next_due").asc(nulls_last=True), "created_at")
+        .annotate(
+            top_first=Choose(When(on_top, then=Value(1)), default=Value(0)),
+            overdue_first=Choose(When(next_due__lt=now, then=Value(1)), default=Value(0)),
+        )
+        .order_by("-top_first", "-overdue_first", F("next_due").asc(nulls_last=True), "created_at")
+    )
+    figures = mine.aggregate(
+        at_top=Count("pk", filter=on_top, distinct=True),
+        overdue=Count("pk", filter=open_deadlines & Q(deadlines__due_at__lt=now), distinct=True),
     )
     return render(
         request,
         "cases/inbox.html",
         {
             "cases": cases,
-            "now": timezone.now(),
-            "at_top": Case.objects.filter(at_top=True).exclude(state=State.CLOSED).count(),
+            "now": now,
+            "filters": filters,
+            "filtered": filters.is_bound and any(filters.cleaned_data.values()),
+            "figures": figures,
+            "has_cases": allowed.cases,
             "held_above": cases_held_above(user),
-            "may_take_oral": user_has_role(user=user, role=roles.HANDLER),
-            "sees_break_glass": user_has_role(user=user, role=roles.HEAD_OF_ETHICS),
+            "may_take_oral": allowed.oral,
+            "sees_break_glass": roles.HEAD_OF_ETHICS in codes,
         },
     )
 
@@ -123,6 +184,27 @@ def _readable(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | Http
         return _locked(request, refused.case)
 
 
+def _confirm_page(
+    request: HttpRequest, public_id: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    """Before she says whether she is conflicted: who the case involves and what it is
+    about, and nothing else of it (the names are a read of their own)."""
+    parties = case_parties_read(
+        user=_user(request), public_id=public_id, private=session_private_key(request)
+    )
+    return render(
+        request,
+        "cases/confirm.html",
+        {
+            "case": parties.case,
+            "people": parties.people,
+            "complete": parties.complete,
+            "error": error,
+        },
+        status=status,
+    )
+
+
 def _case_page(
     request: HttpRequest,
     public_id: str,
@@ -137,8 +219,9 @@ def _case_page(
             user=_user(request), public_id=public_id, private=session_private_key(request)
         )
     except CaseNotConfirmed as refused:
-        # Recusal first: nothing is decrypted before she says she has no conflict.
-        return render(request, "cases/confirm.html", {"case": refused.case})
+        # Recusal first: nothing but who the case involves before she says she has no
+        # conflict.
+        return _confirm_page(request, refused.case.public_id)
     except CaseLocked as refused:
         return _locked(request, refused.case)
     case, content = reading.case, reading.content
@@ -176,9 +259,19 @@ def _case_page(
             "outcomes": OUTCOMES,
             "categories": Category.choices,
             "deadlines": Deadline.objects.filter(case=case).order_by("due_at"),
+            "timeline_days": _by_day(content.timeline),
         },
         status=status,
     )
+
+
+def _by_day(events: list[TimelineEvent]) -> list[tuple[datetime.date, list[TimelineEvent]]]:
+    """The timeline's events under their day (in the organisation's time zone), so the
+    date is read once per day rather than on every line."""
+    return [
+        (day, list(group))
+        for day, group in groupby(events, key=lambda event: timezone.localtime(event.at).date())
+    ]
 
 
 @login_required
@@ -194,6 +287,14 @@ def case_standing(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user(request)
     case = case_get_for_user(user=user, public_id=public_id)
     if request.POST.get("action") == "recuse":
+        if request.POST.get("conflict") != "yes":
+            # Recusing cannot be undone: it takes the box ticked as well as the button.
+            return _confirm_page(
+                request,
+                case.public_id,
+                error=_("Tick “I confirm I have a conflict” to recuse yourself."),
+                status=400,
+            )
         case_recuse(actor=user, case=case)
         messages.success(request, _("You recused yourself. You no longer hold this case's key."))
         return redirect("cases:inbox")
@@ -260,6 +361,7 @@ def case_note(request: HttpRequest, public_id: str) -> HttpResponse:
         messages.error(request, _("A note needs text (at most 10,000 characters)."))
     else:
         case_note_add(actor=_user(request), case=case, case_key=case_key, body=body)
+        messages.success(request, _("Note added. Only the case's readers see it."))
     return redirect("cases:detail", public_id=case.public_id)
 
 
@@ -310,7 +412,11 @@ def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
         return _case_page(request, case.public_id, ReplyForm(), 400, transition_errors=errors)
-    messages.success(request, _("Done. The reporter sees it on her page."))
+    messages.success(  # case_transition refreshed the case: its new state
+        request,
+        _("Done: the case is now “%(state)s”. The reporter sees it on her page.")
+        % {"state": case.get_state_display()},
+    )
     return redirect("cases:detail", public_id=case.public_id)
 
 

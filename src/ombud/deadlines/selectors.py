@@ -6,7 +6,7 @@ import datetime as dt
 import statistics
 from typing import Any
 
-from ombud.cases.models import Case, State
+from ombud.cases.models import Case, State, TimelineEvent
 from ombud.deadlines.models import Deadline
 
 
@@ -39,3 +39,16 @@ def deadline_figures(now: dt.datetime) -> dict[str, Any]:
             )
         ),
     }
+
+
+def every_level_missed(case: Case) -> bool:
+    """Whether every level of the ladder had the case and missed a deadline on it, as
+    opposed to the top alone: a case against an executive starts at the top, and a
+    level where nobody may hold the key (all conflicted) is passed over. The reporter
+    is told "every level" only when it is true."""
+    from ombud.access.routing import ladder
+
+    if not case.at_top:
+        return False
+    escalations = TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.ESCALATED).count()
+    return 1 + escalations >= len(ladder())

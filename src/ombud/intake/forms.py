@@ -107,16 +107,16 @@ class ReportForm(forms.Form):
         mode = data.get("mode")
         typed_identity = any(data.get(name) for name in ("name", "email", "phone", "employee_id"))
         if mode == r.IdentityMode.ANONYMOUS and typed_identity:
-            self.add_error(
-                "mode",
-                _(
-                    "You chose to report anonymously but typed details that identify you. "
-                    "Remove them, or choose “confidential”."
-                ),
-            )
+            self.add_error("mode", self.identified_anonymous)
         if mode in (r.IdentityMode.CONFIDENTIAL, r.IdentityMode.NAMED) and not data.get("name"):
-            self.add_error("name", _("Give your name, or choose to report anonymously."))
+            self.add_error("name", self.name_missing)
         return data
+
+    identified_anonymous = _(
+        "You chose to report anonymously but typed details that identify you. "
+        "Remove them, or choose “confidential”."
+    )
+    name_missing = _("Give your name, or choose to report anonymously.")
 
 
 class AccusedForm(forms.Form):
@@ -159,11 +159,22 @@ class PriorReportForm(forms.Form):
         return data
 
 
+class OralPriorReportForm(PriorReportForm):
+    """The same, typed by the handler who received the report."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to"].label = _("Whom did the reporter tell?")
+
+
 AccusedFormSet = formset_factory(
     AccusedForm, extra=0, min_num=1, max_num=r.ACCUSED_MAX, validate_max=True
 )
 PriorReportFormSet = formset_factory(
     PriorReportForm, extra=0, min_num=1, max_num=r.PRIOR_MAX, validate_max=True
+)
+OralPriorReportFormSet = formset_factory(
+    OralPriorReportForm, extra=0, min_num=1, max_num=r.PRIOR_MAX, validate_max=True
 )
 
 
@@ -182,6 +193,39 @@ class OralReportForm(ReportForm):
     received_on = forms.DateField(
         label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    # The handler types it: the questions speak to her, about the reporter.
+    STAFF_LABELS = {
+        "relation": _("Who is the reporter?"),
+        "mode": _("How does the reporter want to report?"),
+        "name": _("The reporter's name"),
+        "employee_id": _("The reporter's employee number (if she has one)"),
+        "email": _("The reporter's e-mail address"),
+        "phone": _("The reporter's phone number"),
+        "contact_ok": _("The reporter agrees to be contacted outside the reporting pages"),
+        "description": _("What happened, as the reporter told it"),
+        "witnesses": _("Who saw or heard it, according to the reporter? One person per line"),
+        "wants": _("What would the reporter like to happen?"),
+    }
+    STAFF_HELP = {
+        "mode": _("Ask her: only the people handling the case can read the report either way."),
+        "description": _(
+            "In her words as far as you can; say where you summarise. She can add more later."
+        ),
+    }
+
+    identified_anonymous = _(
+        "The report is anonymous, but details that identify the reporter were typed. "
+        "Remove them, or record it as confidential."
+    )
+    name_missing = _("Give the reporter's name, or record the report as anonymous.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in self.STAFF_LABELS.items():
+            self.fields[name].label = label
+        for name, text in self.STAFF_HELP.items():
+            self.fields[name].help_text = text
 
     def clean_received_on(self) -> Any:
         value = self.cleaned_data.get("received_on")

@@ -111,6 +111,23 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def named(self) -> dict[str, Any]:
+        """Who the report names, sealed apart from the rest so that a reader can tell
+        whether she is conflicted before anything else is opened: the accused, and the
+        reporter only as far as she lets herself be known. A confidential reporter's
+        employee id is there for the check of her managers, never to be shown; an
+        anonymous reporter is not there at all."""
+        identity = self.identity
+        return {
+            "accused": [asdict(item) for item in self.accused],
+            "reporter": {
+                "name": identity.name if identity.mode == IdentityMode.NAMED else "",
+                "employee_id": (
+                    identity.employee_id if identity.mode != IdentityMode.ANONYMOUS else ""
+                ),
+            },
+        }
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         data = dict(data)

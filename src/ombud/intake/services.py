@@ -109,6 +109,13 @@ def report_submit(
             record_id=case.public_id,
             data=report.as_dict(),
         )
+        case.named = record_seal_json(
+            case_key=case_key,
+            case=case,
+            kind="parties",
+            record_id=case.public_id,
+            data=report.named(),
+        )
         case.save()
         case_key_seal_to_reporter(
             actor=actor,

@@ -24,6 +24,8 @@ from ombud.intake.attachments import Accepted, AttachmentRefused, accept
 from ombud.intake.forms import (
     AccusedFormSet,
     MessageForm,
+    OralPriorReportFormSet,
+    OralReportForm,
     PriorReportFormSet,
     ReceiptForm,
     ReportForm,
@@ -124,11 +126,12 @@ def files_accepted(
 
 
 def _bound(fields: dict[str, list[str]] | None, form_class: type[ReportForm] = ReportForm) -> Any:
+    prior_formset = OralPriorReportFormSet if form_class is OralReportForm else PriorReportFormSet
     if fields is None:
         return (
             form_class(),
             AccusedFormSet(prefix="accused"),
-            PriorReportFormSet(prefix="prior"),
+            prior_formset(prefix="prior"),
         )
     data = QueryDict(mutable=True)
     for name, values in fields.items():
@@ -136,7 +139,7 @@ def _bound(fields: dict[str, list[str]] | None, form_class: type[ReportForm] = R
     return (
         form_class(data),
         AccusedFormSet(data, prefix="accused"),
-        PriorReportFormSet(data, prefix="prior"),
+        prior_formset(data, prefix="prior"),
     )
 
 
@@ -532,12 +535,14 @@ def _status_page(
 ) -> HttpResponse:
     """The reporter's own case: her report, state, deadlines, timeline, messages."""
     from ombud.cases.selectors import reporter_case_content
+    from ombud.deadlines.selectors import every_level_missed
 
     return render(
         request,
         "intake/status.html",
         {
             "case": access.case,
+            "every_level_missed": every_level_missed(access.case),
             "content": reporter_case_content(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from ombud.access.backends import EnrolmentRequired
 from ombud.crypto.errors import KeyDerivationBusy
 from ombud.directory.models import User
+from ombud.navigation import landing
 from ombud.signin.models import RecoveryCode
 from ombud.signin.reset import password_reset_request
 from ombud.signin.services import (
@@ -96,18 +97,27 @@ class SignInForm(AuthenticationForm):
         return self.cleaned_data
 
 
-def _next(request: HttpRequest) -> str:
+def _asked_next(request: HttpRequest) -> str:
+    """The page the sign-in was asked from, when it is one of ours; "" otherwise."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse(settings.LOGIN_REDIRECT_URL)
+    return ""
+
+
+def _next(request: HttpRequest) -> str:
+    return _asked_next(request) or landing(request.user)
 
 
 class SignIn(LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Staff with cases come to work on them; everyone else to the home page.
+        return landing(self.request.user)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         if form.enrolling is not None:
@@ -118,7 +128,9 @@ class SignIn(LoginView):
                 "until": time.time() + ENROLMENT_SECONDS,
             }
             target = reverse("two_factor_enrol")
-            return HttpResponseRedirect(f"{target}?{urlencode({'next': _next(self.request)})}")
+            # Where she lands is decided once she is signed in, by her roles.
+            asked = _asked_next(self.request)
+            return HttpResponseRedirect(f"{target}?{urlencode({'next': asked})}")
         response = super().form_invalid(form)
         if form.busy:
             response.status_code = 503
