@@ -11,6 +11,7 @@ import email.policy
 import html
 import importlib.util
 import re
+import signal
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -470,3 +471,24 @@ def test_an_escalation_mail_stays_english_for_an_english_organisation(cast, stor
     ]
     assert subjects and all(subject.startswith("Case OMB-") for subject in subjects), subjects
 
+
+# The demo, in Chinese from the start. ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_in_chinese_serves_chinese_pages_and_chinese_demo_reports(instance):
+    from tests.test_serve import get, start, stop, wait_for_health
+
+    process, url = start(instance, "demo", "--language", ZH)
+    try:
+        wait_for_health(url, process)
+        status, body = get(url + "report/")
+        page = body.decode()
+    finally:
+        code, out, err = stop(process, signal.SIGINT)
+    assert code == 0, err
+    assert status == 200 and "举报" in page and 'lang="zh-hans"' in page
+    assert not latin_words(page, names={"Quillfern", "Group", "demo"})  # the demo's name
+    assert "Demo reports" in out  # the demo's receipts are printed as before
+    channels = [name for (name,) in instance.query("SELECT name FROM deadlines_outsidechannel")]
+    assert channels and all(not LATIN_WORD.search(name) for name in channels), channels
