@@ -81,6 +81,7 @@ def administrators(actor: str) -> str:
 CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "": public,
     "healthz": public,
+    "language/": public,  # the language chooser of every page
     "operations/outbox/": _staff({"administrator"}),
     "cases/overview/": _staff({"higher level before escalation"}),
     "accounts/login/": public,
