@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run demo test lint format bench clean
+.PHONY: help run demo test lint format messages bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ lint: $(STAMP)  ## ruff (lint and format check) and mypy
 format: $(STAMP)  ## reformat the code with ruff
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+messages: $(STAMP)  ## update the Chinese translation from the sources, compile it, list what is untranslated
+	scripts/ensure-system-packages
+	$(BIN)/python scripts/messages.py
 
 bench: $(STAMP)  ## measure the directory import of 250,000 people (see BENCHMARKS.md)
 	$(BIN)/python bench/directory_import.py

@@ -82,6 +82,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "": public,
     "healthz": public,
     "favicon.ico": public,
+    "language/": public,  # the language chooser of every page
     "operations/outbox/": _staff({"administrator"}),
     "cases/overview/": _staff({"higher level before escalation"}),
     "accounts/login/": public,

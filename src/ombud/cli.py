@@ -172,6 +172,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if not {"OMBUD_ORGANISATION_NAME", "OMBUD_ORGANISATION_NAME_FILE"} & set(os.environ):
         os.environ["OMBUD_ORGANISATION_NAME"] = "Quillfern Group (demo)"
+    if args.language:
+        os.environ["OMBUD_LANGUAGE"] = args.language
+        if args.language == "zh-hans":
+            # The story's organisation is in China: its holidays, working weekends and
+            # clock, unless they are set.
+            os.environ.setdefault("OMBUD_COUNTRY", "CN")
+            os.environ.setdefault("OMBUD_TIME_ZONE", "Asia/Shanghai")
     _setup()
     from django.conf import settings
 
@@ -280,7 +287,14 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
-        sub.set_defaults(handler=handler)
+        sub.set_defaults(handler=handler, language=None)
+        if name == "demo":
+            sub.add_argument(
+                "--language",
+                choices=config.LANGUAGES,
+                help="the organisation's language (OMBUD_LANGUAGE); zh-hans also sets "
+                "OMBUD_COUNTRY=CN and OMBUD_TIME_ZONE=Asia/Shanghai unless they are set",
+            )
 
     worker = commands.add_parser("worker", help="run the background worker alone")
     worker.add_argument("--interval", type=float, default=5.0)

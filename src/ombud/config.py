@@ -25,6 +25,8 @@ PEPPER_FILE_NAME = "pepper"
 MIN_PRODUCTION_MEMORY_MIB = 64
 ENVIRONMENTS = ("development", "production")
 SMTP_SECURITY = ("none", "starttls", "tls")
+# The languages Ombud speaks (settings.LANGUAGES); OMBUD_LANGUAGE picks the default.
+LANGUAGES = ("en", "zh-hans")
 _HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 _REDIS_RE = re.compile(r"^(rediss?://[^\s/?#]+(/\d*)?(\?\S*)?|unix:///\S+)$")
@@ -86,6 +88,7 @@ class Config:
     cleaner_memory_mib: int = 768
     cleaner_seconds: int = 30
     draft_files_mb: int = 30
+    language: str = "en"
 
     @property
     def production(self) -> bool:
@@ -267,6 +270,8 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     allowed_hosts = _allowed_hosts(environ, env)
     time_zone = _time_zone(environ)
     country = _country(environ)
+    # The default of every page, and the language of the e-mails to staff.
+    language = _choice(environ, "OMBUD_LANGUAGE", LANGUAGES, "en")
 
     smtp_host = _read(environ, "OMBUD_SMTP_HOST") or None
     smtp_security = _choice(environ, "OMBUD_SMTP_SECURITY", SMTP_SECURITY, "starttls")
@@ -354,6 +359,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         cleaner_memory_mib=cleaner_memory,
         cleaner_seconds=cleaner_seconds,
         draft_files_mb=draft_files_mb,
+        language=language,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

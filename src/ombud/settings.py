@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "ombud.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Counts a public write before anything reads its body (CSRF reads forms).
     "ombud.intake.ratelimit.PublicWriteMiddleware",
@@ -114,6 +114,7 @@ TEMPLATES = [
                 "ombud.views.organisation",
                 "ombud.navigation.navigation",
             ],
+            "builtins": ["ombud.web.text"],
         },
     },
 ]
@@ -148,9 +149,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+# The organisation's language (OMBUD_LANGUAGE): the default of every page and the
+# language of the e-mails to staff. Each person may choose another with the chooser
+# in the header; the choice is kept in a cookie holding only the language code.
+LANGUAGE_CODE = CONFIG.language
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "ombud_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = CONFIG.production
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone

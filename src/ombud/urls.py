@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("language/", views.language_set, name="language"),
     path("operations/outbox/", outbox, name="outbox"),
     path("accounts/login/", SignIn.as_view(), name="login"),
     path("accounts/two-factor/", signin_views.two_factor, name="two_factor"),

@@ -3,10 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponsePermanentRedirect,
+)
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from ombud.access.services import staff_key_awaiting_approval
 from ombud.access.session import session_private_key
@@ -48,6 +56,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers and tools that ask for /favicon.ico get the icon the pages link to."""
     return HttpResponsePermanentRedirect(static("ombud/favicon.svg"))
+
+
+@csrf_exempt
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language chooser of every page: Django's own view, which keeps only the
+    language code in a cookie. Without a CSRF token, on purpose: a token needs a
+    cookie of its own on every page, the reporter's landing page too, and the worst
+    a forged post can do is change the language. The browser's own header still
+    refuses a post sent from another site."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return HttpResponseForbidden(_("The language can be changed only from Ombud's pages."))
+    return set_language(request)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

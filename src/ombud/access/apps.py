@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccessConfig(AppConfig):
     name = "ombud.access"
-    verbose_name = "Access and keys"
+    verbose_name = _("Access and keys")
 
     def ready(self) -> None:
         from ombud import integrity

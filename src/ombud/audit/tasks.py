@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from ombud.audit.models import AuditCheckpoint, chain_time
+from ombud.language import in_organisation_language
 
 
 @task()
+@in_organisation_language
 def mail_daily_checkpoint(checkpoint_id: int) -> int:
     """E-mail the daily checkpoint to every auditor, so copies exist off the server."""
     from ombud.directory.selectors import users_with_role

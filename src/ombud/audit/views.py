@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.audit.models import AuditEntry
@@ -22,12 +23,12 @@ from ombud.directory.selectors import user_has_role
 
 # What counts as looking at a case, for "who looked at this case".
 LOOKING = {
-    "cases.case.read": "read",
-    "cases.parties.read": "read who the case names",
-    "cases.attachment.opened": "opened a file",
-    "cases.attachment.original_opened": "opened an original file",
-    "access.case.break_glass": "opened early (break-glass)",
-    "access.recovery_key.used": "recovery ceremony",
+    "cases.case.read": gettext_lazy("read"),
+    "cases.parties.read": gettext_lazy("read who the case names"),
+    "cases.attachment.opened": gettext_lazy("opened a file"),
+    "cases.attachment.original_opened": gettext_lazy("opened an original file"),
+    "access.case.break_glass": gettext_lazy("opened early (break-glass)"),
+    "access.recovery_key.used": gettext_lazy("recovery ceremony"),
 }
 
 

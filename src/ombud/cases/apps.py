@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "ombud.cases"
-    verbose_name = "Cases"
+    verbose_name = _("Cases")

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, Category, State, TimelineEvent
@@ -29,7 +29,13 @@ OUTCOMES = {
     "referred": gettext_lazy("Referred outside and closed here"),
     "other": gettext_lazy("Other"),
 }
-SEVERITIES = ["low", "medium", "high", "critical"]
+# Stored as these codes; shown translated (the `translated` filter).
+SEVERITIES = [
+    gettext_noop("low"),
+    gettext_noop("medium"),
+    gettext_noop("high"),
+    gettext_noop("critical"),
+]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ombud.deadlines.models import DeadlinePolicy, DeadlinePolicyUse, OutsideChannel
@@ -78,7 +79,11 @@ class WaitsForFourEyes(AdministratorsOnly):
 @admin.register(DeadlinePolicy, site=admin_site)
 class DeadlinePolicyAdmin(WaitsForFourEyes):
     form = PolicyForm
-    list_display = ["name", "slug", "updated_at"]
+    list_display = ["__str__", "shown_slug", "updated_at"]
+
+    @admin.display(description=_("code"), ordering="slug")
+    def shown_slug(self, policy: DeadlinePolicy) -> str:
+        return format_html("<code>{}</code>", policy.slug)
 
     def propose(
         self, request: HttpRequest, obj: DeadlinePolicy, form: ModelForm, change: bool

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeadlinesConfig(AppConfig):
     name = "ombud.deadlines"
     label = "deadlines"
-    verbose_name = "Deadlines"
+    verbose_name = _("Deadlines")
 
     def ready(self) -> None:
         from ombud.deadlines import rules  # noqa: F401 - registers how policy changes apply

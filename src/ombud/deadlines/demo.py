@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from ombud.deadlines.models import OutsideChannel
 
 DEMO_CHANNELS = [
@@ -28,10 +30,36 @@ DEMO_CHANNELS = [
 ]
 
 
+# The same, for a demo in Chinese (`ombud demo --language zh-hans`).
+DEMO_CHANNELS_ZH = [
+    (
+        "阿瓦尔米尔劳动监察局",
+        "调查任何工作场所中的骚扰、歧视和不安全作业。",
+        "0800 555 0150 · inspect@labour.avalmere.example",
+    ),
+    (
+        "阿瓦尔米尔平等待遇委员会",
+        "平等机构：就歧视和骚扰提供咨询并受理投诉。",
+        "0800 555 0160 · help@equaltreatment.avalmere.example",
+    ),
+    (
+        "奎尔茅斯公安局社区安全大队",
+        "受理侵犯、威胁和跟踪骚扰。紧急情况请拨打 110。",
+        "110 · 0800 555 0170",
+    ),
+    (
+        "阿瓦尔米尔金融行为监管办公室",
+        "负责欺诈、贿赂和财务违规的监管机构。",
+        "0800 555 0180 · whistle@fco.avalmere.example",
+    ),
+]
+
+
 def demo_outside_channels() -> None:
     if OutsideChannel.objects.exists():
         return
-    for position, (name, description, contact) in enumerate(DEMO_CHANNELS, start=1):
+    channels = DEMO_CHANNELS_ZH if settings.LANGUAGE_CODE == "zh-hans" else DEMO_CHANNELS
+    for position, (name, description, contact) in enumerate(channels, start=1):
         OutsideChannel.objects.create(
             name=name, description=description, contact=contact, position=position
         )

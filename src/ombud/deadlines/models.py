@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ombud.cases.models import Case, Category
@@ -15,17 +16,17 @@ class DeadlinePolicy(models.Model):
     administrators. Each rule: name, label, met_by, from, window, and optionally
     statutory, only_categories, except_categories, recurring."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    rules = models.TextField(help_text=_("JSON: the list of deadline rules"))
-    updated_at = models.DateTimeField(auto_now=True)
+    slug = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    rules = models.TextField(_("rules"), help_text=_("JSON: the list of deadline rules"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("deadline policy")
         verbose_name_plural = _("deadline policies")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the shipped policies' names are translated
 
     def rule_list(self) -> list[dict[str, Any]]:
         return list(json.loads(self.rules))
@@ -35,11 +36,20 @@ class DeadlinePolicyUse(models.Model):
     """Which policy applies: one for the organisation (category empty) and any
     number for particular categories."""
 
-    category = models.CharField(max_length=30, blank=True, unique=True, choices=Category.choices)
-    policy = models.ForeignKey(DeadlinePolicy, on_delete=models.PROTECT, related_name="uses")
+    category = models.CharField(
+        _("category"), max_length=30, blank=True, unique=True, choices=Category.choices
+    )
+    policy = models.ForeignKey(
+        DeadlinePolicy, on_delete=models.PROTECT, related_name="uses", verbose_name=_("policy")
+    )
+
+    class Meta:
+        verbose_name = _("deadline policy use")
+        verbose_name_plural = _("deadline policy uses")
 
     def __str__(self) -> str:
-        return f"{self.category or 'default'}: {self.policy}"
+        category = self.get_category_display() if self.category else gettext("every category")
+        return f"{category}: {self.policy}"
 
 
 class Deadline(models.Model):
@@ -76,13 +86,15 @@ class OutsideChannel(models.Model):
     equality body, regulator): shown to her when her case reaches the top of the
     ladder and still misses a deadline."""
 
-    name = models.CharField(max_length=150)
-    description = models.TextField(blank=True)
-    contact = models.CharField(max_length=300, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    contact = models.CharField(_("contact"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["position", "name"]
+        verbose_name = _("outside channel")
+        verbose_name_plural = _("outside channels")
 
     def __str__(self) -> str:
         return self.name

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+# The labels stay in English where they are stored and are shown translated (the
+# `translated` template filter): marked here so that they are in the catalogue.
+from django.utils.translation import gettext_noop
+
+# The names of the policies 0002_default_policies stores (shown translated).
+NAMES = [gettext_noop("EU directive (2019/1937)"), gettext_noop("Strict")]
+
 EU_DIRECTIVE: list[dict[str, Any]] = [
     {
         "name": "acknowledge",
-        "label": "Acknowledge the report",
+        "label": gettext_noop("Acknowledge the report"),
         "met_by": "acknowledged",
         "from": "received",
         "window": {"days": 7},
@@ -17,7 +24,7 @@ EU_DIRECTIVE: list[dict[str, Any]] = [
         # Within 3 months of the acknowledgement, or of the end of the 7 days if
         # none was sent (Directive (EU) 2019/1937, Art. 9(1)(f)).
         "name": "feedback",
-        "label": "Give feedback on the follow-up",
+        "label": gettext_noop("Give feedback on the follow-up"),
         "met_by": "update",
         "from": "acknowledgement_or_its_deadline",
         "window": {"months": 3},
@@ -28,14 +35,14 @@ EU_DIRECTIVE: list[dict[str, Any]] = [
 STRICT: list[dict[str, Any]] = [
     {
         "name": "acknowledge",
-        "label": "Acknowledge the report",
+        "label": gettext_noop("Acknowledge the report"),
         "met_by": "acknowledged",
         "from": "received",
         "window": {"business_days": 2},
     },
     {
         "name": "triage",
-        "label": "Assess the report and make a plan",
+        "label": gettext_noop("Assess the report and make a plan"),
         "met_by": "triaged",
         "from": "acknowledged",
         "window": {"business_days": 5},
@@ -43,7 +50,7 @@ STRICT: list[dict[str, Any]] = [
     },
     {
         "name": "triage",
-        "label": "Assess the report and make a plan",
+        "label": gettext_noop("Assess the report and make a plan"),
         "met_by": "triaged",
         "from": "received",
         "window": {"hours": 24},
@@ -51,7 +58,7 @@ STRICT: list[dict[str, Any]] = [
     },
     {
         "name": "update",
-        "label": "Give the reporter news",
+        "label": gettext_noop("Give the reporter news"),
         "met_by": "update",
         "from": "received",
         "window": {"days": 30},
@@ -59,7 +66,7 @@ STRICT: list[dict[str, Any]] = [
     },
     {
         "name": "close",
-        "label": "Close the case",
+        "label": gettext_noop("Close the case"),
         "met_by": "closed",
         "from": "received",
         "window": {"days": 90},

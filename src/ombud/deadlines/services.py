@@ -26,6 +26,7 @@ from ombud.deadlines.models import Deadline, DeadlinePolicy, DeadlinePolicyUse
 from ombud.directory import roles
 from ombud.directory.models import User
 from ombud.directory.selectors import users_with_role
+from ombud.language import in_organisation_language
 from ombud.operations.notify import reporter_news
 from ombud.operations.outbox import outbox_put
 
@@ -176,6 +177,7 @@ def _mail(users: list[User], subject: str, body: str) -> None:
         outbox_put(to=address, subject=subject, body=body)
 
 
+@in_organisation_language
 def _escalate(deadline: Deadline, now: dt.datetime) -> None:
     case = (
         Case.objects.select_for_update(of=("self",))
@@ -214,7 +216,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
                 "Case %(ref)s came to your level because its deadline “%(label)s” was "
                 "missed. Open it in Ombud: %(url)s"
             )
-            % {"ref": case.ref, "label": label, "url": url},
+            % {"ref": case.ref, "label": _(label), "url": url},
         )
         _mail(
             old_members,
@@ -223,7 +225,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
                 "Case %(ref)s missed its deadline “%(label)s” and went to the next level. "
                 "Ombud: %(url)s"
             )
-            % {"ref": case.ref, "label": label, "url": url},
+            % {"ref": case.ref, "label": _(label), "url": url},
         )
         if not deadline.statutory:
             # The receiving level gets the stage's window again, from now.
@@ -252,7 +254,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
                 "Case %(ref)s missed its deadline “%(label)s” and has no level above it. "
                 "The reporter is now shown where she can go outside. Ombud: %(url)s"
             )
-            % {"ref": case.ref, "label": label, "url": url},
+            % {"ref": case.ref, "label": _(label), "url": url},
         )
 
 
@@ -282,7 +284,7 @@ def deadline_extend(
         case_key=case_key,
         body=_("“%(label)s” now runs until %(date)s. Why: %(reason)s")
         % {
-            "label": deadline.label,
+            "label": _(deadline.label),
             "date": timezone.localtime(deadline.due_at).date().isoformat(),
             "reason": reason.strip(),
         },

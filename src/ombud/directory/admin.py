@@ -16,7 +16,9 @@ from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ombud.audit.services import audit_record
@@ -216,7 +218,20 @@ class PersonAdmin(AdministratorsOnly):
 class StaffRoleAdmin(AdministratorsOnly):
     """The roles are part of Ombud (code checks them by code): shown, never edited."""
 
-    list_display = ["name", "code", "description"]
+    list_display = ["shown_name", "shown_code", "shown_description"]
+
+    # The standard roles' names and descriptions are stored in English and translated.
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, role: StaffRole) -> str:
+        return gettext(role.name)
+
+    @admin.display(description=_("code"), ordering="code")
+    def shown_code(self, role: StaffRole) -> str:
+        return format_html("<code>{}</code>", role.code)
+
+    @admin.display(description=_("description"))
+    def shown_description(self, role: StaffRole) -> str:
+        return gettext(role.description) if role.description else ""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DirectoryConfig(AppConfig):
     name = "ombud.directory"
-    verbose_name = "Directory"
+    verbose_name = _("Directory")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,7 +13,12 @@ class Unit(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
     )
     path = models.CharField(_("path"), max_length=500, unique=True)
 
@@ -47,10 +53,20 @@ class Person(models.Model):
     email = models.EmailField(_("work e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("unit"),
     )
     manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="direct_reports"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="direct_reports",
+        verbose_name=_("manager"),
     )
     title = models.CharField(_("job title"), max_length=200, blank=True)
     grade = models.CharField(_("grade"), max_length=40, blank=True)
@@ -83,7 +99,12 @@ class User(AbstractUser):  # type: ignore[django-manager-missing]  # django-otp 
     services; its e-mail is that person's work e-mail, never typed."""
 
     person = models.OneToOneField(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
+        verbose_name=_("person"),
     )
     # A tag under a key derived from the pepper (ombud.integrity) over the username
     # and the person: an account relinked in the database is never trusted.
@@ -128,13 +149,17 @@ class StaffRole(models.Model):
         verbose_name = _("staff role")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)  # the standard roles' names are translated
 
 
 class RoleAssignment(models.Model):
-    role = models.ForeignKey(StaffRole, on_delete=models.PROTECT, related_name="assignments")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_assignments")
-    granted_at = models.DateTimeField(auto_now_add=True)
+    role = models.ForeignKey(
+        StaffRole, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("role")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("user")
+    )
+    granted_at = models.DateTimeField(_("granted"), auto_now_add=True)
 
     # A tag under a key derived from the pepper (ombud.integrity): a row written
     # around Ombud is never trusted.

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.conf import settings
+
 from ombud.cases.models import Case
 from ombud.intake.report import Accused, Identity, PriorReport, Report
 from ombud.intake.services import REPORTER, report_submit
@@ -56,12 +58,52 @@ DEMO_REPORTS = [
 ]
 
 
+# The same reports, written in Chinese for a demo in Chinese (`ombud demo --language
+# zh-hans`); the people keep the directory's invented names.
+DEMO_REPORTS_ZH = [
+    (
+        "web",
+        Report(
+            category="sexual_harassment",
+            description=(
+                "在春季供应商晚宴上，零售部负责人坐在我旁边，一直把手放在我的膝盖上，还说我的"
+                "合同能否续签“要看我够不够友好”。我换了桌。从那以后，他再也没有安排我参加采购出差。"
+            ),
+            context="company_event",
+            occurred_period="四月，以及此后",
+            location="供应商晚宴，港湾厅",
+            accused=[
+                Accused(name="Bastian Kettleworth", relationship="employee", employee_id="Q0004")
+            ],
+            witnesses=["同桌的另一位采购员"],
+            prior_reports=[PriorReport(to="我的经理", when="五月", outcome="让我算了")],
+            identity=Identity(mode="anonymous", relation="employee"),
+            wants="希望这种行为停止，并让我重新参加采购出差。",
+        ),
+    ),
+    (
+        "api",
+        Report(
+            category="fraud",
+            description="一家生鲜供应商的发票总是在月末最后一天被拆分开具，金额刚好低于审批限额。",
+            context="office",
+            occurred_period="最近六个月",
+            accused=[Accused(name="一家生鲜供应商的客户经理", relationship="contractor")],
+            identity=Identity(mode="confidential", relation="employee", name="Noor Castellane"),
+            wants="对该供应商的发票进行审计。",
+            contact_ok=True,
+        ),
+    ),
+]
+
+
 def demo_reports(data_dir: Path) -> list[tuple[str, str]]:
     """(case reference, receipt) of the demo's reports, made on first load."""
     path = data_dir / RECEIPTS_FILE
     if not Case.objects.exists():
         lines = []
-        for channel, report in DEMO_REPORTS:
+        chinese = settings.LANGUAGE_CODE == "zh-hans"
+        for channel, report in DEMO_REPORTS_ZH if chinese else DEMO_REPORTS:
             submitted = report_submit(actor=REPORTER, report=report, channel=channel)
             lines.append(f"{submitted.case.ref} {submitted.receipt}")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

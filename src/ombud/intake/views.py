@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -243,13 +243,13 @@ def _typed(request: HttpRequest) -> dict[str, list[str]]:
 
 
 _TOO_MANY = {
-    "form": _lazy(
+    "form": gettext_lazy(
         "Too many steps from here in the last hour, so this one was not saved. What you "
         "saved before is kept in your draft for three hours; your browser's Back button "
         "returns to what you typed. Try again later."
     ),
-    "receipt": _lazy("Too many attempts from here. Wait ten minutes and try again."),
-    "message": _lazy(
+    "receipt": gettext_lazy("Too many attempts from here. Wait ten minutes and try again."),
+    "message": gettext_lazy(
         "Too many messages from here in the last hour, so this one was not sent. Your "
         "browser's Back button returns to what you wrote. Try again later."
     ),

@@ -13,6 +13,7 @@ from ombud.access.services import cases_orphaned
 from ombud.directory import roles
 from ombud.directory.models import User
 from ombud.integrity import row_tampered
+from ombud.language import in_organisation_language
 from ombud.operations.outbox import outbox_put
 
 logger = logging.getLogger("ombud.access")
@@ -33,6 +34,7 @@ def _recipients() -> list[str]:
 
 
 @receiver(cases_orphaned)
+@in_organisation_language
 def orphaned_cases_alarm(sender: Any, case_refs: list[str], **kwargs: Any) -> int:
     """Tell the head of ethics and the administrators that cases lost their last
     other key holder. References only: no content, no names."""
@@ -55,6 +57,7 @@ def orphaned_cases_alarm(sender: Any, case_refs: list[str], **kwargs: Any) -> in
 
 
 @receiver(row_tampered)
+@in_organisation_language
 def tampered_row_alarm(sender: Any, label: str, pk: object, **kwargs: Any) -> int:
     """A row that decides who reads cases was written around Ombud (straight into the
     database): it is not used; the head of ethics and the administrators are told."""

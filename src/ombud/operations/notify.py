@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ombud import config
 from ombud.cases.models import Case
 from ombud.crypto import boxes
+from ombud.language import in_organisation_language
 from ombud.operations.models import OutboxMessage
 from ombud.operations.outbox import outbox_put
 
@@ -40,6 +41,7 @@ def reporter_contact_seal(address: str) -> bytes:
     return boxes.seal(notify_public_key(), address.encode())
 
 
+@in_organisation_language
 def reporter_news(case: Case) -> None:
     """Queue one "there is news" e-mail for the case's reporter, if she asked for it."""
     if case.reporter_contact is None:

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 WEB_THREADS = 16  # threads of each web process: see ombud.cli
 
 
 class SigninConfig(AppConfig):
     name = "ombud.signin"
-    verbose_name = "Signing in"
+    verbose_name = _("Signing in")
 
     def ready(self) -> None:
         from django.conf import settings

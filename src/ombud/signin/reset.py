@@ -23,6 +23,7 @@ from django_tasks import task
 from ombud.audit.services import audit_record
 from ombud.crypto import boxes
 from ombud.directory.models import User
+from ombud.language import in_organisation_language
 from ombud.operations.notify import notify_private_key, notify_public_key
 from ombud.operations.outbox import outbox_put
 
@@ -43,6 +44,7 @@ def accounts_for(address: str) -> list[User]:
 
 
 @task()
+@in_organisation_language
 def password_reset_mail(sealed_address: str) -> int:
     """In the worker: mail a one-hour link to each account using the address."""
     address = boxes.unseal(notify_private_key(), base64.b64decode(sealed_address)).decode()
