@@ -236,6 +236,7 @@ SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_SECURE = CONFIG.production
 CSRF_COOKIE_SECURE = CONFIG.production
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_AGE = None  # ends with the browser session: nothing on her device outlives it
 
 if CONFIG.mail_configured:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

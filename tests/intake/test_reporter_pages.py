@@ -7,6 +7,7 @@ from django.test import Client
 
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case, Message, Party, TimelineEvent
+from ombud.intake.drafts import LIFETIME as DRAFT_LIFETIME
 from ombud.intake.models import Draft
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import (
@@ -250,3 +251,15 @@ def test_a_reporter_signed_out_while_writing_keeps_her_message(cast):
     )
     assert back.status_code == 200
     assert "It happened again on Monday.</textarea>" in back.content.decode()
+
+
+def test_no_cookie_the_reporter_gets_outlives_her_draft(cast):
+    """A cookie kept for a year on her device could tell someone that she reported:
+    each ends with the browser session, but her draft's, which lasts as long as the draft."""
+    reporter = Client()
+    reporter.get("/report/new/")
+    reporter.post("/report/new/", {**report_fields(), "action": "review"})
+    assert {"csrftoken", "ombud_draft"} <= set(reporter.cookies)
+    for name, cookie in reporter.cookies.items():
+        lifetime = DRAFT_LIFETIME.total_seconds() if name == "ombud_draft" else 0
+        assert int(cookie["max-age"] or 0) <= lifetime, name
