@@ -1,4 +1,5 @@
-"""Figures for the heads: how the organisation keeps its deadlines (no content)."""
+"""What the deadlines app shows: figures for the heads on how the organisation keeps
+its deadlines (no content), and the outside authorities a reporter may turn to."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import statistics
 from typing import Any
 
 from ombud.cases.models import Case, State
-from ombud.deadlines.models import Deadline
+from ombud.deadlines.models import Deadline, OutsideChannel
 
 
 def _median_days(pairs: list[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
@@ -39,3 +40,10 @@ def deadline_figures(now: dt.datetime) -> dict[str, Any]:
             )
         ),
     }
+
+
+def outside_channels_for(category: str) -> list[OutsideChannel]:
+    """The outside authorities that take reports of ``category``, in their order.
+    Filtered here rather than in SQL: a handful of rows, and SQLite cannot look
+    inside a JSON list."""
+    return [channel for channel in OutsideChannel.objects.all() if channel.takes(category)]
