@@ -119,7 +119,7 @@ def test_an_administrator_ticks_the_categories_of_an_authority_and_the_save_is_a
     assert "Fraud or bribery, Something else" in listing
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_gives_the_demo_authorities_their_categories_and_keeps_others_for_all():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
