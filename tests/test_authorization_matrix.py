@@ -124,6 +124,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
+    "api/v1/authorities": public,
     "api/v1/reporter/case": receipt_holder,
     "api/v1/reporter/messages": receipt_holder,
     "api/v1/reporter/attachments": receipt_holder,

@@ -255,3 +255,35 @@ def test_a_handler_lands_on_her_cases_finds_her_way_by_keyboard_and_sees_who_bef
     assert page.url == url
     expect(page.get_by_role("button", name="I have no conflict: open the case")).to_be_visible()
     assert tab.csp_violations == []
+
+
+def test_the_audit_log_fits_a_1280_pixel_screen_with_its_details_open(tab, demo_url):
+    page = tab.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(tab, demo_url, "idris.halloway", DEMO_PASSWORD)  # the demo's auditor
+    page.goto(demo_url + "/audit/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    case_link = page.locator('table.audit a[href^="/audit/?case="]').first
+    ref = case_link.inner_text()
+    wide = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    for number, path in enumerate(
+        (
+            "/audit/",
+            "/audit/?action=directory",  # the import's file hash, the long summaries
+            "/audit/?action=access",
+            f"/audit/?case={ref}",
+            f"/audit/cases/{ref}/",
+        )
+    ):
+        page.goto(demo_url + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.evaluate(wide) <= 0, f"{path} scrolls sideways at 1280 px"
+        tab.shot(f"audit-{number}.png")
+    page.goto(demo_url + "/audit/")
+    page.get_by_label("What").select_option(label="Case read")
+    page.get_by_label("Case").fill(ref)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_label("Case")).to_have_value(ref)
+    assert page.get_by_label("What").evaluate("select => select.value") == "cases.case.read"
+    tab.shot("audit-log.png")
+    assert tab.csp_violations == []

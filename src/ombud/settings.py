@@ -163,6 +163,8 @@ LANGUAGE_COOKIE_SECURE = CONFIG.production
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone
+# Dates one way per language, in TIME_ZONE: src/ombud/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["ombud.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, audit_day
+from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, audit_day, chain_time
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
 from ombud.crypto import signing
@@ -66,6 +67,11 @@ def test_a_checkpoint_from_another_key_does_not_verify(db):
     assert "signed by another key" in (result.problem or "")
 
 
+def written(day: dt.date) -> str:
+    """A day as the mails write it in English: "26 Nov 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def first_day() -> dt.date:
     """The day (UTC) of the log's first entry: the cast's, written today."""
     return audit_day(AuditEntry.objects.get(seq=1).at)
@@ -79,7 +85,8 @@ def after_midnight(days: int = 1) -> dt.datetime:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(cast, smtp):
+def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(cast, smtp, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"  # the mail gives the time there, and the UTC day
     head = AuditHead.objects.get(pk=1)  # the cast's entries, all written today
     today = first_day()
     with time_machine.travel(after_midnight(), tick=False):
@@ -91,7 +98,13 @@ def test_the_daily_checkpoint_is_signed_once_a_day_and_mailed_to_the_auditors(ca
     assert len(smtp.messages) == 1
     recipients, message = smtp.messages[0]
     assert recipients == [cast.auditor.email]
-    assert f"Subject: Ombud audit checkpoint for {today.isoformat()}" in message
+    assert f"Subject: Ombud audit checkpoint for {written(today)}" in message
+    assert f"Day (UTC): {written(today)}," in message
+    signed = daily.at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert signed.hour == 8
+    assert f"Signed at: {written(signed)}, {signed:%H:%M} (exactly {chain_time(daily.at)})" in (
+        message
+    )
     assert daily.entry_hash in message
     assert f"ombud audit verify --expect {daily.seq}:{daily.entry_hash}" in message
     assert "Signed late" not in message
@@ -115,7 +128,7 @@ def test_days_the_worker_missed_are_mailed_once_saying_they_were_signed_late(cas
     _recipients, message = smtp.messages[0]
     assert f"--expect {days[-1].seq}:{days[-1].entry_hash}" in message
     assert "Signed late" in message
-    assert ", ".join(c.day.isoformat() for c in days) in message
+    assert ", ".join(written(c.day) for c in days) in message
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -30,11 +30,16 @@ def test_an_auditor_sees_who_looked_at_a_case_and_under_which_permission(cast, s
     staff_open(head, case)
     auditor = signed_in(cast.auditor)
     page = auditor.get(f"/audit/cases/{case.ref}/").content.decode()
-    assert "user:hana" in page and "user:sunniva" in page
-    assert "level" in page and "break_glass" in page
+    assert "<td>Hana Quill</td><td>read the report</td><td>as a member of its level</td>" in page
+    assert "<td>Sunniva Hale</td><td>opened early (break-glass)</td>" in page
+    assert (
+        "<td>Sunniva Hale</td><td>read the report</td>"
+        "<td>opened early, with a written reason</td>" in page
+    )
     assert "commenting on my body" not in page  # never content
-    log = auditor.get("/audit/?action=access.case").content.decode()
-    assert "access.case.break_glass" in log and "commenting" not in log
+    log = auditor.get("/audit/", {"action": "access"}).content.decode()
+    assert "Sunniva Hale opened case" in log and "access.case.break_glass" in log
+    assert "commenting" not in log
 
 
 def test_an_auditor_verifies_the_log_from_the_page_and_sees_a_broken_one(cast):
@@ -60,7 +65,8 @@ def test_an_auditor_sees_a_day_left_unsigned_and_then_the_day_signed_late(cast):
         audit_checkpoint_daily()  # the worker is back
         page = auditor.post("/audit/verify/").content.decode()
     assert "The log is intact" in page
-    assert "These days were signed late" in page and today.isoformat() in page
+    assert "These days were signed late" in page
+    assert f"{today.day} {today:%b %Y}" in page  # the day as the page writes dates
 
 
 def test_an_auditor_exports_the_log_and_the_export_is_audited(cast):

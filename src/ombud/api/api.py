@@ -21,6 +21,8 @@ from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
 from ombud.cases.models import Message
 from ombud.cases.selectors import reporter_case_content
+from ombud.deadlines.models import OutsideChannel
+from ombud.deadlines.selectors import outside_channels_for
 from ombud.directory.models import Person
 from ombud.intake import ratelimit
 from ombud.intake.attachments import AttachmentRefused, accept
@@ -179,6 +181,28 @@ def report_create(request: HttpRequest, payload: s.ReportIn) -> Status[Any]:
             "acknowledge_by": submitted.acknowledge_by,
         },
     )
+
+
+@api.get(
+    "/authorities",
+    response={200: list[s.AuthorityOut], 422: Any},
+    summary="Outside authorities a reporter may also turn to (police, inspectorate, "
+    "equality body, regulator), for one category or all",
+    description="The same list the reporter's status page shows once every level "
+    "has missed a deadline on her case. Public: it names no case.",
+    tags=["reporters"],
+)
+def authorities(request: HttpRequest, category: s.CategorySlug | None = None) -> list[Any]:
+    channels = outside_channels_for(category) if category else OutsideChannel.objects.all()
+    return [
+        {
+            "name": channel.name,
+            "description": channel.description,
+            "contact": channel.contact,
+            "categories": channel.category_slugs(),
+        }
+        for channel in channels
+    ]
 
 
 def _attachment_out(view: Any) -> dict[str, Any]:

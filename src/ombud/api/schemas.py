@@ -169,5 +169,12 @@ class CaseOut(Schema):
     messages: list[MessageOut]
 
 
+class AuthorityOut(Schema):
+    name: str
+    description: str
+    contact: str
+    categories: list[CategorySlug] = Field(description="every category it takes reports of")
+
+
 class Error(Schema):
     detail: str

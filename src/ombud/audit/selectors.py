@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from ombud.audit.models import (
@@ -18,6 +18,40 @@ from ombud.audit.models import (
 )
 from ombud.crypto import chain, signing
 from ombud.crypto.errors import CryptoError
+
+
+def audit_entries(
+    *,
+    actor: str = "",
+    action: str = "",
+    case_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """The log, newest first, narrowed. ``actor`` as recorded ("user:hana"; one ending
+    in ":" is a prefix, "cli:" for every command-line account); ``action`` a kind or a
+    group of kinds ("access", "cases.case"); days are the organisation's, both included."""
+    entries = AuditEntry.objects.order_by("-seq")
+    if actor:
+        entries = (
+            entries.filter(actor__startswith=actor)
+            if actor.endswith(":")
+            else entries.filter(actor=actor)
+        )
+    if action:
+        entries = entries.filter(Q(action=action) | Q(action__startswith=action + "."))
+    if case_id is not None:
+        entries = entries.filter(object_type="cases.case", object_id=str(case_id))
+    if since is not None:
+        entries = entries.filter(at__gte=_day_start(since))
+    if until is not None:
+        entries = entries.filter(at__lt=_day_start(until + dt.timedelta(days=1)))
+    return entries
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of ``day`` in the organisation's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -18,23 +20,27 @@ def mail_daily_checkpoint(checkpoint_id: int) -> int:
     from ombud.directory.selectors import users_with_role
 
     checkpoint = AuditCheckpoint.objects.get(pk=checkpoint_id)
-    subject = _("Ombud audit checkpoint for %(day)s") % {"day": checkpoint.day}
+    if checkpoint.day is None:
+        raise ValueError(f"checkpoint {checkpoint_id} is not a daily one")
+    day = date_format(checkpoint.day, "DATE_FORMAT")
+    subject = _("Ombud audit checkpoint for %(day)s") % {"day": day}
     body = _(
         "Keep this message. It lets you prove later that the audit log was not rewritten.\n\n"
         "Organisation: %(org)s\n"
         "Day (UTC): %(day)s, sealed with its last entry\n"
         "Entry: %(seq)s\n"
         "Entry hash: %(hash)s\n"
-        "Signed at: %(at)s\n"
+        "Signed at: %(when)s (exactly %(at)s)\n"
         "Server public key: %(key)s\n"
         "Signature: %(signature)s\n\n"
         "To check: ombud audit verify --expect %(seq)s:%(hash)s\n"
     ) % {
         "org": settings.OMBUD_ORGANISATION_NAME,
-        "day": checkpoint.day,
+        "day": day,
         "seq": checkpoint.seq,
         "hash": checkpoint.entry_hash,
-        "at": chain_time(checkpoint.at),
+        "when": date_format(timezone.localtime(checkpoint.at), "DATETIME_FORMAT"),
+        "at": chain_time(checkpoint.at),  # as signed, to check the signature by hand
         "key": checkpoint.public_key,
         "signature": checkpoint.signature,
     }
@@ -46,7 +52,11 @@ def mail_daily_checkpoint(checkpoint_id: int) -> int:
             "Signed late: the server's worker was not running when these days ended, so "
             "they were sealed only at the time above: %(days)s. A change made to their "
             "entries before then would not show; compare with the checkpoints you kept.\n"
-        ) % {"days": ", ".join(str(day) for day in days.order_by("day"))}
+        ) % {
+            "days": ", ".join(
+                date_format(late, "DATE_FORMAT") for late in days.order_by("day") if late
+            )
+        }
     sent = 0
     for user in users_with_role("auditor"):
         if user.email:

@@ -10,31 +10,34 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ombud.audit.forms import AuditFilter
 from ombud.audit.models import AuditEntry
-from ombud.audit.selectors import audit_verify
+from ombud.audit.permissions import may_read_audit_log
+from ombud.audit.selectors import audit_entries, audit_verify
+from ombud.audit.sentences import PERMISSIONS, describe
 from ombud.audit.services import audit_record, public_key
 from ombud.cases.models import Case
-from ombud.directory import roles
 from ombud.directory.models import User
-from ombud.directory.selectors import user_has_role
 
 # What counts as looking at a case, for "who looked at this case".
 LOOKING = {
-    "cases.case.read": gettext_lazy("read"),
-    "cases.parties.read": gettext_lazy("read who the case names"),
-    "cases.attachment.opened": gettext_lazy("opened a file"),
-    "cases.attachment.original_opened": gettext_lazy("opened an original file"),
-    "access.case.break_glass": gettext_lazy("opened early (break-glass)"),
-    "access.recovery_key.used": gettext_lazy("recovery ceremony"),
+    "cases.case.read": _("read the report"),
+    "cases.parties.read": _("read who the case names"),
+    "cases.attachment.opened": _("opened a file"),
+    "cases.attachment.original_opened": _("opened an original file"),
+    "access.case.break_glass": _("opened early (break-glass)"),
+    "access.recovery_key.used": _("recovery ceremony"),
 }
+# The log's filter, as named in the query string.
+FILTERS = ("actor", "action", "case", "since", "until")
 
 
 def _auditor(request: HttpRequest) -> User:
     user = request.user
-    if not isinstance(user, User) or not user_has_role(user=user, role=roles.AUDITOR):
+    if not isinstance(user, User) or not may_read_audit_log(user):
         raise Http404
     return user
 
@@ -42,13 +45,34 @@ def _auditor(request: HttpRequest) -> User:
 @login_required
 @require_http_methods(["GET"])
 def log(request: HttpRequest) -> HttpResponse:
+    """The log as sentences, newest first, narrowed by who, what, case and days."""
     _auditor(request)
-    entries = AuditEntry.objects.order_by("-seq")
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/log.html", {"page": page, "action": action})
+    users = list(User.objects.select_related("person").order_by("username"))
+    filtering = any(request.GET.get(name) for name in FILTERS)
+    form = AuditFilter(request.GET if filtering else None, users=users)
+    page = None
+    if not filtering or form.is_valid():
+        filters = form.cleaned_data if filtering else {}
+        entries = audit_entries(
+            actor=filters.get("actor", ""),
+            action=filters.get("action", ""),
+            case_id=form.case_found.pk if form.case_found else None,
+            since=filters.get("since"),
+            until=filters.get("until"),
+        )
+        page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": describe(page.object_list, users=users) if page else [],
+            "case": form.case_found,
+            "filtering": filtering,
+        },
+        status=200 if page is not None else 400,
+    )
 
 
 @login_required
@@ -104,17 +128,14 @@ def case_access(request: HttpRequest, ref: str) -> HttpResponse:
     case = Case.objects.filter(ref=ref).first()
     if case is None:
         raise Http404
-    entries = AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by(
-        "seq"
-    )
-    rows = []
-    for entry in entries:
-        details = json.loads(entry.details)
-        rows.append(
-            {
-                "entry": entry,
-                "looked": LOOKING.get(entry.action, ""),
-                "permission": details.get("permission", ""),
-            }
-        )
-    return render(request, "audit/case_access.html", {"case": case, "rows": rows})
+    rows = describe(audit_entries(case_id=case.pk).order_by("seq"))
+    looked = [
+        {
+            "row": row,
+            "looked": LOOKING[row.entry.action],
+            "permission": PERMISSIONS.get(row.details.get("permission", ""), ""),
+        }
+        for row in rows
+        if row.entry.action in LOOKING
+    ]
+    return render(request, "audit/case_access.html", {"case": case, "rows": rows, "looked": looked})

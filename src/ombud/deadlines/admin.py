@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ombud.cases.models import Category
 from ombud.deadlines.models import DeadlinePolicy, DeadlinePolicyUse, OutsideChannel
 from ombud.deadlines.rules import (
     outside_channel_save,
@@ -108,9 +109,34 @@ class DeadlinePolicyUseAdmin(WaitsForFourEyes):
         )
 
 
+class OutsideChannelForm(forms.ModelForm):
+    categories = forms.TypedMultipleChoiceField(
+        label=_("Categories"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "The kinds of report it is for: a reporter sees it only for these. "
+            "None ticked: every kind."
+        ),
+    )
+
+    class Meta:
+        model = OutsideChannel
+        fields = ["name", "description", "contact", "position", "categories"]
+
+
 @admin.register(OutsideChannel, site=admin_site)
 class OutsideChannelAdmin(AdministratorsOnly):
-    list_display = ["name", "contact", "position"]
+    form = OutsideChannelForm
+    list_display = ["name", "contact", "position", "category_list"]
+
+    @admin.display(description=_("Categories"))
+    def category_list(self, obj: OutsideChannel) -> str:
+        if not obj.categories:
+            return str(_("every kind"))
+        labels = dict(Category.choices)
+        return ", ".join(str(labels.get(slug, slug)) for slug in obj.categories)
 
     def save_model(
         self, request: HttpRequest, obj: OutsideChannel, form: ModelForm, change: bool

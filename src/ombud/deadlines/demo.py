@@ -1,9 +1,11 @@
-"""Invented outside authorities for the demo organisation."""
+"""Invented outside authorities for the demo organisation, each for the categories
+it takes (no fraud regulator for an assault)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from ombud.cases.models import Category
 from ombud.deadlines.models import OutsideChannel
 
 DEMO_CHANNELS = [
@@ -11,21 +13,38 @@ DEMO_CHANNELS = [
         "Avalmere Labour Inspectorate",
         "Investigates harassment, discrimination and unsafe work in any workplace.",
         "0800 555 0150 · inspect@labour.avalmere.example",
+        [
+            Category.SEXUAL_ASSAULT,
+            Category.SEXUAL_HARASSMENT,
+            Category.DISCRIMINATION,
+            Category.BULLYING,
+            Category.RETALIATION,
+            Category.SAFETY,
+            Category.OTHER,
+        ],
     ),
     (
         "Avalmere Equal Treatment Commission",
         "The equality body: advice and complaints about discrimination and harassment.",
         "0800 555 0160 · help@equaltreatment.avalmere.example",
+        [
+            Category.SEXUAL_ASSAULT,
+            Category.SEXUAL_HARASSMENT,
+            Category.DISCRIMINATION,
+            Category.RETALIATION,
+        ],
     ),
     (
         "Quillmouth Police, Community Safety Unit",
         "For assault, threats and stalking. In an emergency call 112.",
         "112 · 0800 555 0170",
+        [Category.SEXUAL_ASSAULT, Category.SEXUAL_HARASSMENT, Category.BULLYING],
     ),
     (
         "Avalmere Financial Conduct Office",
         "The regulator for fraud, bribery and accounting irregularities.",
         "0800 555 0180 · whistle@fco.avalmere.example",
+        [Category.FRAUD],
     ),
 ]
 
@@ -58,8 +77,14 @@ DEMO_CHANNELS_ZH = [
 def demo_outside_channels() -> None:
     if OutsideChannel.objects.exists():
         return
-    channels = DEMO_CHANNELS_ZH if settings.LANGUAGE_CODE == "zh-hans" else DEMO_CHANNELS
-    for position, (name, description, contact) in enumerate(channels, start=1):
+    channels = DEMO_CHANNELS
+    if settings.LANGUAGE_CODE == "zh-hans":  # the same authorities, for the same categories
+        channels = [(*zh, en[3]) for zh, en in zip(DEMO_CHANNELS_ZH, DEMO_CHANNELS, strict=True)]
+    for position, (name, description, contact, categories) in enumerate(channels, start=1):
         OutsideChannel.objects.create(
-            name=name, description=description, contact=contact, position=position
+            name=name,
+            description=description,
+            contact=contact,
+            position=position,
+            categories=[str(category.value) for category in categories],
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -84,17 +85,43 @@ class Deadline(models.Model):
 class OutsideChannel(models.Model):
     """Where a reporter can go outside the organisation (police, labour inspection,
     equality body, regulator): shown to her when her case reaches the top of the
-    ladder and still misses a deadline."""
+    ladder and still misses a deadline, only if it takes her case's category (no
+    fraud regulator for an assault)."""
 
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
     contact = models.CharField(_("contact"), max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Category slugs it is for; empty: every category (a labour inspectorate may take
+    # anything). A list on the row rather than a table: a handful of authorities,
+    # edited in one admin form, whose save is audited with its changed fields.
+    categories = models.JSONField(
+        _("categories"),
+        default=list,
+        blank=True,
+        help_text=_("The kinds of report it is for. None ticked: every kind."),
+    )
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name = _("outside channel")
-        verbose_name_plural = _("outside channels")
+        verbose_name = _("outside authority")
+        verbose_name_plural = _("outside authorities")
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.categories, list):
+            raise ValidationError({"categories": _("Give a list of categories.")})
+        unknown = sorted({str(slug) for slug in self.categories} - set(Category.values))
+        if unknown:
+            raise ValidationError(
+                {"categories": _("Unknown categories: %(slugs)s.") % {"slugs": ", ".join(unknown)}}
+            )
+
+    def takes(self, category: str) -> bool:
+        return not self.categories or category in self.categories
+
+    def category_slugs(self) -> list[str]:
+        """Every category it takes, spelled out (an empty list means all of them)."""
+        return [slug for slug in Category.values if self.takes(slug)]

@@ -1,4 +1,5 @@
-"""Figures for the heads: how the organisation keeps its deadlines (no content)."""
+"""What the deadlines app shows: figures for the heads on how the organisation keeps
+its deadlines (no content), and the outside authorities a reporter may turn to."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import statistics
 from typing import Any
 
 from ombud.cases.models import Case, State, TimelineEvent
-from ombud.deadlines.models import Deadline
+from ombud.deadlines.models import Deadline, OutsideChannel
 
 
 def _median_days(pairs: list[tuple[dt.datetime, dt.datetime | None]]) -> float | None:
@@ -52,3 +53,10 @@ def every_level_missed(case: Case) -> bool:
         return False
     escalations = TimelineEvent.objects.filter(case=case, kind=TimelineEvent.Kind.ESCALATED).count()
     return 1 + escalations >= len(ladder())
+
+
+def outside_channels_for(category: str) -> list[OutsideChannel]:
+    """The outside authorities that take reports of ``category``, in their order.
+    Filtered here rather than in SQL: a handful of rows, and SQLite cannot look
+    inside a JSON list."""
+    return [channel for channel in OutsideChannel.objects.all() if channel.takes(category)]

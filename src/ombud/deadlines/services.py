@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from ombud.access.models import CaseKeyGrant, LadderLevel
@@ -285,7 +286,7 @@ def deadline_extend(
         body=_("“%(label)s” now runs until %(date)s. Why: %(reason)s")
         % {
             "label": _(deadline.label),
-            "date": timezone.localtime(deadline.due_at).date().isoformat(),
+            "date": date_format(timezone.localtime(deadline.due_at), "DATE_FORMAT"),
             "reason": reason.strip(),
         },
     )

@@ -3,6 +3,7 @@ limits every channel shares. It is stored only encrypted with the case key."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -108,6 +109,15 @@ class Report:
             "channel": label(Channel.choices, self.channel),
         }
 
+    @property
+    def occurred_date(self) -> dt.date | None:
+        """The day it happened, for pages to write in the reader's language."""
+        return _day(self.occurred_on)
+
+    @property
+    def received_date(self) -> dt.date | None:
+        return _day(self.received_on)
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -135,3 +145,10 @@ class Report:
         data["prior_reports"] = [PriorReport(**item) for item in data.get("prior_reports", [])]
         data["identity"] = Identity(**data.get("identity", {}))
         return cls(**data)
+
+
+def _day(iso: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None

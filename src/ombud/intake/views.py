@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.deadlines.models import OutsideChannel
+from ombud.deadlines.selectors import outside_channels_for
 from ombud.directory.models import Person
 from ombud.intake import drafts, ratelimit
 from ombud.intake.attachments import Accepted, AttachmentRefused, accept
@@ -546,7 +546,7 @@ def _status_page(
             "content": reporter_case_content(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
-            "outside_channels": OutsideChannel.objects.all(),
+            "outside_channels": outside_channels_for(access.case.category),
             "file_errors": file_errors or [],
             "files_max": FILES_MAX,
             "file_mb_max": _megabytes(FILE_BYTES_MAX),
