@@ -1,7 +1,7 @@
-""""Leave this site quickly" really leaves: it ends the reporter's session and
-deletes her draft on the server, tells the browser to forget the site, and goes
-to OMBUD_QUICK_EXIT_URL. A plain link, so it works without JavaScript. The
-browser's Back button is tried in tests/test_browser.py."""
+"""The quick exit ("Leave this site quickly") really leaves: it ends the
+reporter's session and deletes her draft on the server, tells the browser to
+forget the site, and goes to OMBUD_QUICK_EXIT_URL. A plain link, so it works
+without JavaScript. The browser's Back button is tried in tests/test_browser.py."""
 
 from __future__ import annotations
 

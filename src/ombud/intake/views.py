@@ -530,7 +530,7 @@ _OWN_NAVIGATION = {"same-origin", "none", None}
 
 @require_GET
 def quick_exit(request: HttpRequest) -> HttpResponse:
-    """"Leave this site quickly": a plain link, so it works without JavaScript (with
+    """The "Leave this site quickly" link: plain, so it works without JavaScript (with
     it, quick-exit.js also takes the page she was on out of the history). It ends
     her reporter session and deletes her draft, tells the browser to forget this
     site (Clear-Site-Data), and sends her to OMBUD_QUICK_EXIT_URL. Back then finds
