@@ -377,6 +377,7 @@ def smtp(settings):
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.OMBUD_MAIL_CONFIGURED = True
+    settings.OMBUD_MAIL = "smtp"
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

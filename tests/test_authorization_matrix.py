@@ -101,6 +101,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "report/status/": public,
     "report/status/message/": receipt_holder,
     "report/status/leave/": public,
+    "report/exit/": public,  # the quick exit: ends only the reporter's own session
     "audit/": _staff({"auditor"}),
     "audit/verify/": _staff({"auditor"}),
     "audit/export.jsonl": _staff({"auditor"}),
@@ -133,7 +134,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
 # Django's admin: the administrators' own site, whatever the page.
 PREFIXES = {"admin/": administrators}
 # Ending a session goes last, so that it ends nothing another row needs.
-LAST = ["admin/logout/", "report/status/leave/", "accounts/logout/"]
+LAST = ["admin/logout/", "report/exit/", "report/status/leave/", "accounts/logout/"]
 CLASSIFICATION["admin/logout/"] = public  # anyone may end their own session
 
 

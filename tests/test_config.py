@@ -82,6 +82,33 @@ CASES = [
     ({"OMBUD_REDIS_URL": "127.0.0.1:6379"}, "OMBUD_REDIS_URL", "not a Redis address"),
     ({"OMBUD_RATELIMIT_REPORTS": "0"}, "OMBUD_RATELIMIT_REPORTS", "out of range (1 to 10000)"),
     ({"OMBUD_RATELIMIT_RECEIPT_FAILURES": "many"}, "OMBUD_RATELIMIT_RECEIPT_FAILURES", "whole"),
+    # Production without a mail server: no escalation notice would reach anyone.
+    (
+        {
+            "OMBUD_ENV": "production",
+            "OMBUD_SECRET_KEY": GOOD_SECRET,
+            "OMBUD_ALLOWED_HOSTS": "ombud.example",
+        },
+        "OMBUD_SMTP_HOST",
+        "required when OMBUD_ENV=production, or no notice reaches anyone (set OMBUD_MAIL=off",
+    ),
+    (
+        {
+            "OMBUD_ENV": "production",
+            "OMBUD_SECRET_KEY": GOOD_SECRET,
+            "OMBUD_ALLOWED_HOSTS": "ombud.example",
+            "OMBUD_MAIL": "folder",
+        },
+        "OMBUD_MAIL",
+        "'folder' is for development",
+    ),
+    ({"OMBUD_MAIL": "smtp"}, "OMBUD_SMTP_HOST", "required with OMBUD_MAIL=smtp"),
+    ({"OMBUD_MAIL": "pigeon"}, "OMBUD_MAIL", "not one of smtp, folder, off"),
+    (
+        {"OMBUD_MAIL": "off", "OMBUD_SMTP_HOST": "mail.example"},
+        "OMBUD_MAIL",
+        "OMBUD_SMTP_HOST is set too",
+    ),
 ]
 
 
@@ -162,6 +189,7 @@ def test_the_demo_refuses_to_load_in_production_however_it_is_said(env, tmp_path
             "OMBUD_ENV_FILE": str(secret),
             "OMBUD_SECRET_KEY": GOOD_SECRET,
             "OMBUD_ALLOWED_HOSTS": "ombud.example",
+            "OMBUD_MAIL": "off",
         },
         "demo",
     )

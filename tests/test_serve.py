@@ -82,7 +82,12 @@ def test_serve_on_a_fresh_folder_answers_health_and_stops_cleanly_on_sigterm(ins
     try:
         # Without a recovery key no report can be stored: health says so...
         health = wait_for_health(url, process, worker_only=True)
-        assert health == {"database": "ok", "worker": "ok", "recovery_key": "missing"}
+        assert health == {
+            "database": "ok",
+            "worker": "ok",
+            "recovery_key": "missing",
+            "mail": "folder",  # no OMBUD_SMTP_HOST in development
+        }
         assert get(url + "healthz")[0] == 503
         status, page = get(url + "report/")
         assert status == 200 and b"Reports are not accepted yet" in page
@@ -93,6 +98,7 @@ def test_serve_on_a_fresh_folder_answers_health_and_stops_cleanly_on_sigterm(ins
             "database": "ok",
             "worker": "ok",
             "recovery_key": "ok",
+            "mail": "folder",
         }
         status, page = get(url)
         assert status == 200 and b"Speak up safely" in page
@@ -120,6 +126,8 @@ def test_demo_prints_the_staff_sign_ins_and_serves_the_demo_organisation(instanc
     assert code == 0, err
     assert f"Open {url}" in out
     assert "Every demo account's password is: quillfern-demo" in out
+    # No mail server: it says where the notices are written instead.
+    assert f"is written as a .eml file to {instance.data_dir}/mail/" in out
     secret = r"[A-Z2-7]{4}(?: [A-Z2-7]{4}){7}"  # an authenticator secret, base32
     staff = [line for line in out.splitlines() if re.search(secret, line)]
     assert len(staff) >= 10  # every staff account's secret, beside its name
@@ -138,6 +146,7 @@ def test_serve_in_production_refuses_to_start_before_the_recovery_key_exists(ins
         OMBUD_SECRET_KEY="p" * 40,
         OMBUD_ALLOWED_HOSTS="127.0.0.1",
         OMBUD_ARGON2_MEMORY_MIB="64",
+        OMBUD_MAIL="off",  # no mail server here: said on purpose, or it would not start
     )
     refused = instance.run("serve", "--port", str(free_port()))
     assert refused.returncode == 1
@@ -149,7 +158,9 @@ def test_serve_in_production_refuses_to_start_before_the_recovery_key_exists(ins
     assert made.returncode == 0, made.stderr
     process, url = start(instance, "serve")
     try:
-        assert wait_for_health(url, process)["recovery_key"] == "ok"
+        health = wait_for_health(url, process)
+        assert health["recovery_key"] == "ok"
+        assert health["mail"] == "off"  # and health says that no notices go out
     finally:
         code, _out, err = stop(process)
     assert code == 0, err

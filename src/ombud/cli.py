@@ -160,10 +160,26 @@ def _supervise(host: str, port: int) -> int:
     return 0
 
 
+def _where_mail_goes() -> list[str]:
+    """A line to print at start when notices do not reach anyone."""
+    from django.conf import settings
+
+    if settings.OMBUD_MAIL == "folder":
+        return [
+            "Mail is not sent (no OMBUD_SMTP_HOST): each message, escalation notices "
+            f"included, is written as a .eml file to {settings.OMBUD_MAIL_FOLDER}/"
+        ]
+    if settings.OMBUD_MAIL == "off":
+        return ["Mail is off (OMBUD_MAIL=off): no notices go out"]
+    return []
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
     if refused := _ready_to_serve():
         return refused
+    for line in _where_mail_goes():
+        sys.stdout.write(line + "\n")
     sys.stdout.write(f"Ombud is running on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
     sys.stdout.flush()
     return _supervise(args.host, args.port)
@@ -221,6 +237,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if reports:
         lines += [f"Demo reports: follow one at {url}report/status/ with its receipt", ""]
         lines += [f"  {ref}  {receipt}" for ref, receipt in reports] + [""]
+    if mail := _where_mail_goes():
+        lines += [*mail, ""]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     return _supervise(args.host, args.port)

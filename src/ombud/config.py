@@ -27,6 +27,10 @@ ENVIRONMENTS = ("development", "production")
 SMTP_SECURITY = ("none", "starttls", "tls")
 # The languages Ombud speaks (settings.LANGUAGES); OMBUD_LANGUAGE picks the default.
 LANGUAGES = ("en", "zh-hans")
+# Where mail goes: an SMTP server; one .eml file per message in the data folder's
+# mail/ (development only: nobody receives it); or nowhere, said on purpose.
+MAIL_MODES = ("smtp", "folder", "off")
+MAIL_FOLDER_NAME = "mail"
 _HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 _REDIS_RE = re.compile(r"^(rediss?://[^\s/?#]+(/\d*)?(\?\S*)?|unix:///\S+)$")
@@ -67,6 +71,7 @@ class Config:
     smtp_password: str = field(repr=False)
     smtp_security: str
     mail_from: str
+    mail: str
     audit_checkpoint_interval: int
     audit_signing_key_file: Path
     organisation_name: str
@@ -96,7 +101,12 @@ class Config:
 
     @property
     def mail_configured(self) -> bool:
-        return self.smtp_host is not None
+        """Whether mail goes anywhere (an SMTP server, or the folder in development)."""
+        return self.mail != "off"
+
+    @property
+    def mail_folder(self) -> Path:
+        return self.data_dir / MAIL_FOLDER_NAME
 
 
 def _read(environ: Mapping[str, str], name: str) -> str | None:
@@ -260,6 +270,37 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
     return url
 
 
+def _mail(environ: Mapping[str, str], env: str, smtp_host: str | None) -> str:
+    """Where mail goes. Production without a mail server refuses to start, unless
+    told on purpose that no notice is to go out: a deadline escalation nobody
+    receives must not look sent."""
+    chosen = _read(environ, "OMBUD_MAIL")
+    if not chosen:
+        if smtp_host:
+            return "smtp"
+        if env == "production":
+            raise ConfigError(
+                "OMBUD_SMTP_HOST",
+                "is required when OMBUD_ENV=production, or no notice reaches anyone "
+                "(set OMBUD_MAIL=off to run without sending mail, on purpose)",
+            )
+        return "folder"
+    mode = _choice(environ, "OMBUD_MAIL", MAIL_MODES, "smtp")
+    if mode == "smtp" and not smtp_host:
+        raise ConfigError("OMBUD_SMTP_HOST", "is required with OMBUD_MAIL=smtp")
+    if mode != "smtp" and smtp_host:
+        raise ConfigError(
+            "OMBUD_MAIL", f"is {mode!r} but OMBUD_SMTP_HOST is set too: unset one of them"
+        )
+    if mode == "folder" and env == "production":
+        raise ConfigError(
+            "OMBUD_MAIL",
+            "'folder' is for development, where nobody reads the mail: set "
+            "OMBUD_SMTP_HOST, or OMBUD_MAIL=off to send nothing on purpose",
+        )
+    return mode
+
+
 def load(environ: Mapping[str, str] | None = None) -> Config:
     """Read and check the whole configuration; raise ConfigError on the first problem."""
     environ = os.environ if environ is None else environ
@@ -326,6 +367,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         )
     cleaner_seconds = _int(environ, "OMBUD_CLEANER_SECONDS", 30, 1, 600)
     draft_files_mb = _int(environ, "OMBUD_DRAFT_FILES_MB", 30, 10, 500)
+    mail = _mail(environ, env, smtp_host)
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -340,6 +382,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         smtp_password=_read(environ, "OMBUD_SMTP_PASSWORD") or "",
         smtp_security=smtp_security,
         mail_from=mail_from,
+        mail=mail,
         audit_checkpoint_interval=interval,
         audit_signing_key_file=audit_key,
         organisation_name=organisation,

@@ -30,6 +30,8 @@ OMBUD_BASE_URL = CONFIG.base_url
 OMBUD_COUNTRY = CONFIG.country
 OMBUD_AUDIT_CHECKPOINT_INTERVAL = CONFIG.audit_checkpoint_interval
 OMBUD_MAIL_CONFIGURED = CONFIG.mail_configured
+OMBUD_MAIL = CONFIG.mail  # "smtp", "folder" (development) or "off"
+OMBUD_MAIL_FOLDER = str(CONFIG.mail_folder)
 
 INSTALLED_APPS = [
     "ombud.directory",
@@ -241,7 +243,7 @@ CSRF_COOKIE_SECURE = CONFIG.production
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_AGE = None  # ends with the browser session: nothing on her device outlives it
 
-if CONFIG.mail_configured:
+if CONFIG.mail == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = CONFIG.smtp_host or ""
     EMAIL_PORT = CONFIG.smtp_port
@@ -250,8 +252,12 @@ if CONFIG.mail_configured:
     EMAIL_USE_TLS = CONFIG.smtp_security == "starttls"
     EMAIL_USE_SSL = CONFIG.smtp_security == "tls"
     EMAIL_TIMEOUT = 20
+elif CONFIG.mail == "folder":
+    # Development without a mail server: one .eml file per message, to be read.
+    EMAIL_BACKEND = "ombud.operations.mailfolder.FolderBackend"
 else:
-    # No mail server configured: notifications are not sent anywhere.
+    # OMBUD_MAIL=off, on purpose: the outbox marks each message "not sent", and
+    # /healthz, the outbox and the deadline figures say that no notice goes out.
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 DEFAULT_FROM_EMAIL = CONFIG.mail_from
 SERVER_EMAIL = CONFIG.mail_from

@@ -24,10 +24,7 @@ from ombud.navigation import opens, request_opens
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "organisation_name": settings.OMBUD_ORGANISATION_NAME,
-        "quick_exit_url": settings.OMBUD_QUICK_EXIT_URL,
-    }
+    return {"organisation_name": settings.OMBUD_ORGANISATION_NAME}
 
 
 def home(request: HttpRequest) -> HttpResponse:

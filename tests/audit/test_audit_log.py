@@ -132,7 +132,8 @@ def test_days_the_worker_missed_are_mailed_once_saying_they_were_signed_late(cas
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_no_mail_is_attempted_when_no_mail_server_is_configured(cast, mailoutbox):
+def test_no_mail_is_attempted_when_mail_is_off(cast, mailoutbox, settings):
+    settings.OMBUD_MAIL, settings.OMBUD_MAIL_CONFIGURED = "off", False
     with time_machine.travel(after_midnight(), tick=False):
         assert audit_checkpoint_daily() is not None
         BackgroundWorker().tick()

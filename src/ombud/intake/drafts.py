@@ -204,6 +204,15 @@ def draft_discard(request: HttpRequest, state: DraftState | None) -> None:
     request._ombud_draft_cookie_delete = True  # type: ignore[attr-defined]
 
 
+def draft_forget(request: HttpRequest) -> None:
+    """Delete her draft, readable or not (the quick exit): the row her session names,
+    its files, and the cookie that held its key."""
+    draft_id = request.session.pop(SESSION_FIELD, None)
+    if draft_id:
+        Draft.objects.filter(pk=draft_id).delete()
+    request._ombud_draft_cookie_delete = True  # type: ignore[attr-defined]
+
+
 def draft_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Set or delete the cookie holding the draft's key."""
     value = getattr(request, "_ombud_draft_cookie", None)

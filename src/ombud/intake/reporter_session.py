@@ -70,5 +70,10 @@ def reporter_access(request: HttpRequest) -> ReporterAccess | None:
 
 
 def reporter_sign_out(request: HttpRequest, response: HttpResponse) -> None:
-    request.session.flush()
+    """End her reporter session. A staff sign-in sharing the browser's session is kept
+    (only the reporter's part goes): leaving a report never signs staff out."""
+    if request.user.is_authenticated:
+        request.session.pop(SESSION_FIELD, None)
+    else:
+        request.session.flush()
     response.delete_cookie(COOKIE_NAME, samesite="Strict")

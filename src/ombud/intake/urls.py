@@ -10,4 +10,5 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("status/message/", views.status_message, name="message"),
     path("status/leave/", views.status_leave, name="leave"),
+    path("exit/", views.quick_exit, name="exit"),
 ]

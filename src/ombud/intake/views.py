@@ -8,14 +8,15 @@ import logging
 import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ombud.deadlines.selectors import outside_channels_for
 from ombud.directory.models import Person
@@ -522,6 +523,35 @@ def status_message(request: HttpRequest) -> HttpResponse:
 def status_leave(request: HttpRequest) -> HttpResponse:
     response = redirect("intake:landing")
     reporter_sign_out(request, response)
+    return response
+
+
+# Where a navigation came from (Sec-Fetch-Site): a click on our own page, or an
+# address typed in. A browser too old to say is believed.
+_OWN_NAVIGATION = {"same-origin", "none", None}
+
+
+@require_GET
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """The "Leave this site quickly" link: plain, so it works without JavaScript (with
+    it, quick-exit.js also takes the page she was on out of the history). It ends
+    her reporter session and deletes her draft, tells the browser to forget this
+    site (Clear-Site-Data), and sends her to OMBUD_QUICK_EXIT_URL. Back then finds
+    nothing of hers: pages are never cached (NoStoreMiddleware) and asking again
+    opens nothing.
+
+    A GET that changes things, on purpose: another site can at most send her away,
+    because a navigation it starts (Sec-Fetch-Site: cross-site or same-site) only
+    redirects. A staff sign-in in the same browser is never ended here: only the
+    reporter's cookies are deleted, and Clear-Site-Data spares the cookies."""
+    response = HttpResponseRedirect(settings.OMBUD_QUICK_EXIT_URL)
+    if request.headers.get("Sec-Fetch-Site") not in _OWN_NAVIGATION:
+        return response
+    drafts.draft_forget(request)
+    staff = request.user.is_authenticated
+    reporter_sign_out(request, response)
+    drafts.draft_cookie(request, response)
+    response["Clear-Site-Data"] = '"cache"' if staff else '"cache", "cookies", "storage"'
     return response
 
 

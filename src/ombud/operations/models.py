@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=2)
 
@@ -23,6 +24,14 @@ class WorkerHeartbeat(models.Model):
         return now - self.beat_at <= HEARTBEAT_STALE_AFTER
 
 
+class Outcome(models.TextChoices):
+    """What became of a message that left the outbox."""
+
+    SENT = "sent", _("sent")  # a mail server accepted it
+    FOLDER = "folder", _("written to the mail folder")  # OMBUD_MAIL=folder: nobody got it
+    OFF = "off", _("not sent: mail is off")  # OMBUD_MAIL=off
+
+
 class OutboxMessage(models.Model):
     """An e-mail to send, written in the same transaction as what caused it and sent
     by the worker, with retries and back-off: a crash or a mail server that refuses
@@ -39,7 +48,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
+    # When it left the outbox, and how: only "sent" means a mail server took it.
     sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -1,6 +1,10 @@
 """The e-mail outbox: notifications are rows written with their cause, and the
 worker sends them, retrying with back-off (1, 2, 4… minutes, at most an hour
-apart) until the mail server takes them."""
+apart) until the mail server takes them.
+
+Each message that leaves records how (``OutboxMessage.outcome``): "sent" only when
+a mail server accepted it; "written to the mail folder" in development
+(OMBUD_MAIL=folder); "not sent: mail is off" with OMBUD_MAIL=off."""
 
 from __future__ import annotations
 
@@ -11,10 +15,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 
-from ombud.operations.models import OutboxMessage
+from ombud.operations.mailfolder import FolderBackend
+from ombud.operations.models import OutboxMessage, Outcome
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=1)
+
+
+class NotTaken(Exception):
+    """The mail backend returned without taking the message (and without an error)."""
 
 
 def outbox_put(
@@ -44,8 +53,21 @@ def _backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def _outcome(connection: object) -> Outcome:
+    # Tests stand Django's in-memory backend in for the mail server.
+    return Outcome.FOLDER if isinstance(connection, FolderBackend) else Outcome.SENT
+
+
+def mail_outcome() -> Outcome:
+    """What becomes of the messages that leave the outbox now."""
+    if settings.OMBUD_MAIL == "off":
+        return Outcome.OFF
+    return _outcome(get_connection())
+
+
 def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
-    """Send what is due; returns how many went out."""
+    """Send what is due; returns how many left the outbox (sent, written to the mail
+    folder, or, with mail off, marked not sent: `mail_outcome` says which)."""
     now = now or timezone.now()
     due = list(
         OutboxMessage.objects.filter(sent_at__isnull=True, next_attempt_at__lte=now)
@@ -54,8 +76,14 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
     )
     if not due:
         return 0
+    if settings.OMBUD_MAIL == "off":
+        # Said on purpose: nothing goes out, and each message says so.
+        return OutboxMessage.objects.filter(pk__in=due, sent_at__isnull=True).update(
+            sent_at=timezone.now(), outcome=Outcome.OFF, last_error=""
+        )
     sent = 0
     connection = get_connection()
+    outcome = _outcome(connection)
     for pk in due:
         # Claim it: push the next attempt forward first, so another worker skips it.
         message = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).first()
@@ -72,13 +100,15 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
             continue
         try:
             address = message.to or _unseal(bytes(message.sealed_to or b""))
-            EmailMessage(
+            taken = EmailMessage(
                 message.subject,
                 message.body,
                 settings.DEFAULT_FROM_EMAIL,
                 [address],
                 connection=connection,
             ).send()
+            if taken != 1:
+                raise NotTaken
         except Exception as exc:  # the server refused or is away: try again later
             # Only the kind of failure and the server's code: its text can hold the
             # recipient's address, which for a reporter must not be stored in clear.
@@ -92,6 +122,8 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
             logger.warning("mail to the outbox's message %s failed: %s", pk, type(exc).__name__)
             connection = get_connection()
             continue
-        OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+        OutboxMessage.objects.filter(pk=pk).update(
+            sent_at=timezone.now(), outcome=outcome, last_error=""
+        )
         sent += 1
     return sent

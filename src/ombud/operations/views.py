@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ombud.operations.models import WorkerHeartbeat
+from ombud.operations.models import Outcome, WorkerHeartbeat
 
 
 @never_cache
@@ -27,7 +29,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         recovery_key = "ok" if recovery_key_exists() else "missing"
     except DatabaseError:
         return JsonResponse(
-            {"database": "unavailable", "worker": "unknown", "recovery_key": "unknown"},
+            {
+                "database": "unavailable",
+                "worker": "unknown",
+                "recovery_key": "unknown",
+                "mail": settings.OMBUD_MAIL,
+            },
             status=503,
         )
     now = timezone.now()
@@ -37,7 +44,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
         worker, ok = "ok", True
     else:
         worker, ok = f"silent since {latest.beat_at.isoformat(timespec='seconds')}", False
-    body = {"database": "ok", "worker": worker, "recovery_key": recovery_key}
+    # Where notices go; "off" (OMBUD_MAIL=off, on purpose) means none goes out. Not a
+    # failure: production cannot start without a mail server unless told so.
+    body = {
+        "database": "ok",
+        "worker": worker,
+        "recovery_key": recovery_key,
+        "mail": settings.OMBUD_MAIL,
+    }
     return JsonResponse(body, status=200 if ok and recovery_key == "ok" else 503)
 
 
@@ -54,14 +68,18 @@ def outbox(request: HttpRequest) -> HttpResponse:
     if not isinstance(user, User) or not user_has_role(user=user, role=roles.ADMINISTRATOR):
         raise Http404
     waiting = OutboxMessage.objects.filter(sent_at__isnull=True).order_by("next_attempt_at")
+    left = OutboxMessage.objects.filter(sent_at__gte=timezone.now() - dt.timedelta(days=1))
+    counts = dict(left.values_list("outcome").annotate(Count("pk")).order_by())
     return render(
         request,
         "operations/outbox.html",
         {
             "waiting": waiting[:200],
             "failing": waiting.exclude(last_error="").count(),
-            "sent_today": OutboxMessage.objects.filter(
-                sent_at__gte=timezone.now() - dt.timedelta(days=1)
-            ).count(),
+            "sent_today": counts.get(Outcome.SENT, 0),
+            "written_today": counts.get(Outcome.FOLDER, 0),
+            "off_today": counts.get(Outcome.OFF, 0),
+            "left": left.order_by("-sent_at", "-pk")[:200],
+            "mail_folder": settings.OMBUD_MAIL_FOLDER,
         },
     )

@@ -1,5 +1,6 @@
-// Quick exit: with JavaScript, leave without adding this page to the history.
-// Without it, the link still takes the reporter away at once.
+// Quick exit: the link goes to /report/exit/, which ends the reporter's session and
+// draft and then leaves; without JavaScript that is all. With it, the page she was
+// on is also replaced in the history, so Back does not even ask for it again.
 document.addEventListener("click", function (event) {
   var link = event.target.closest("[data-quick-exit]");
   if (!link) return;

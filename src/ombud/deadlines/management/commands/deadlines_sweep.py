@@ -1,11 +1,13 @@
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from ombud.deadlines.services import deadlines_sweep
-from ombud.operations.outbox import outbox_send
+from ombud.operations.models import Outcome
+from ombud.operations.outbox import mail_outcome, outbox_send
 
 
 class Command(BaseCommand):
@@ -27,5 +29,12 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
         missed = deadlines_sweep(now)
-        sent = outbox_send(now)
-        self.stdout.write(f"{missed} deadline(s) missed and handled; {sent} e-mail(s) sent.")
+        left = outbox_send(now)
+        outcome = mail_outcome()
+        if outcome == Outcome.FOLDER:
+            mail = f"{left} e-mail(s) written to {settings.OMBUD_MAIL_FOLDER} (none sent)"
+        elif outcome == Outcome.OFF:
+            mail = f"{left} e-mail(s) not sent: mail is off (OMBUD_MAIL=off)"
+        else:
+            mail = f"{left} e-mail(s) sent"
+        self.stdout.write(f"{missed} deadline(s) missed and handled; {mail}.")
