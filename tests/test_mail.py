@@ -82,8 +82,8 @@ def test_without_a_mail_server_each_notice_is_written_to_a_file_and_never_called
     assert set(OutboxMessage.objects.values_list("outcome", flat=True)) == {Outcome.FOLDER}
 
     page = signed_in(cast.administrator).get("/operations/outbox/").content.decode()
-    assert f"each one is written to a file in {folder} instead" in page
-    assert left_rows(page).count(f"written to {folder}, not sent") == len(files)
+    assert f"each one is written to a file in <code>{folder}</code> instead" in page
+    assert left_rows(page).count(f"written to <code>{folder}</code>, not sent") == len(files)
     assert "<td>sent</td>" not in page and "0 sent in the last day" in page
     figures = signed_in(story.head_of_ethics).get("/cases/overview/").content.decode()
     assert "No mail server is set, so no notices go out" in figures

@@ -42,6 +42,7 @@ ALLOWED = {
     "Ombud",  # the product's name
     *("PDF", "JPEG", "PNG", "JSON"),  # file formats, written so in Chinese too
     "English",  # the chooser names each language in itself
+    "OMB",  # the case references' prefix, as the audit filter's placeholder "OMB-…" shows it
     # Authenticator apps a new staff member may install, named as their stores do.
     *("FreeOTP", "Aegis", "Google", "Microsoft", "Authenticator"),
 }
