@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
-import signal
-import subprocess
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,9 +26,9 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from ombud.directory.demo import DEMO_PASSWORD
-from tests.conftest import OMBUD, Authenticator, free_port, fresh_instance
+from tests.conftest import Authenticator
+from tests.demo_server import running_demo
 from tests.test_browser import ARGS, CHROMIUM
-from tests.test_serve import wait_for_health
 
 pytestmark = pytest.mark.slow
 
@@ -81,40 +78,16 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[Demo]:
-    with fresh_instance(tmp_path_factory.mktemp("accessibility")) as instance:
-        port = free_port()
-        env = {
-            **instance.env,
-            # "Please wait" comes after one wrong receipt, from an address of its own
-            # (X-Forwarded-For: documentation addresses, never contacted)...
-            "OMBUD_TRUSTED_PROXIES": "1",
-            "OMBUD_RATELIMIT_RECEIPT_FAILURES": "1",
-            # ...and the reports that the pages below need are not limited.
-            "OMBUD_RATELIMIT_REPORTS": "1000",
-        }
-        process = subprocess.Popen(
-            [OMBUD, "demo", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        made = Demo(url=f"http://127.0.0.1:{port}")
-        try:
-            wait_for_health(made.url + "/", process)
-            assert process.stdout is not None
-            for line in process.stdout:  # what the demo printed: sign-ins, then receipts
-                if found := re.match(r"\s+(\S+)\s.*?((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", line):
-                    made.apps[found[1]] = Authenticator(found[2])
-                if found := re.match(r"\s+(OMB-\S+)\s+((?:[0-9A-Z]{4}-){5}[0-9A-Z]{4})", line):
-                    made.cases[found[1]] = found[2]
-                elif made.cases:
-                    break
-            assert made.apps and made.cases
-            yield made
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.communicate(timeout=40)
+    with running_demo(
+        tmp_path_factory.mktemp("accessibility"),
+        # "Please wait" comes after one wrong receipt, from an address of its own
+        # (X-Forwarded-For: documentation addresses, never contacted)...
+        OMBUD_TRUSTED_PROXIES="1",
+        OMBUD_RATELIMIT_RECEIPT_FAILURES="1",
+        # ...and the reports that the pages below need are not limited.
+        OMBUD_RATELIMIT_REPORTS="1000",
+    ) as server:
+        yield Demo(url=server.url, apps=server.apps, cases=server.receipts)
 
 
 @pytest.fixture(scope="module")

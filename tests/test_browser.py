@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -24,8 +22,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from ombud.directory.demo import DEMO_PASSWORD
-from tests.conftest import OMBUD, Authenticator, free_port, fresh_instance
-from tests.test_serve import wait_for_health
+from tests.conftest import Authenticator
+from tests.demo_server import running_demo
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -75,29 +73,10 @@ def elsewhere_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory, elsewhere_url) -> Iterator[str]:
-    with fresh_instance(tmp_path_factory.mktemp("browser")) as instance:
-        instance.env["OMBUD_QUICK_EXIT_URL"] = elsewhere_url
-        port = free_port()
-        process = subprocess.Popen(
-            [OMBUD, "demo", "--port", str(port)],
-            env=instance.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_health(url + "/", process)
-            assert process.stdout is not None
-            for line in process.stdout:  # the staff sign-ins the demo printed
-                if found := re.match(r"\s+(\S+)\s.*?((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", line):
-                    APPS[found[1]] = Authenticator(found[2])
-                if line.startswith("Every other demo employee"):
-                    break
-            yield url
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.communicate(timeout=40)
+    folder = tmp_path_factory.mktemp("browser")
+    with running_demo(folder, OMBUD_QUICK_EXIT_URL=elsewhere_url) as server:
+        APPS.update(server.apps)
+        yield server.url
 
 
 @pytest.fixture(scope="module")

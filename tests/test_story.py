@@ -12,8 +12,6 @@ OMBUD_SCREENSHOTS=docs/screens (scripts/screens) it makes the README's screensho
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +21,9 @@ from django.utils import translation
 from playwright.sync_api import Browser, Page, expect
 
 from ombud.directory.demo import DEMO_PASSWORD
-from tests.conftest import OMBUD, Authenticator, free_port, fresh_instance
+from tests.conftest import Authenticator
+from tests.demo_server import running_demo
 from tests.test_browser import RECEIPT_RE, SCREENSHOTS, Tab, browser, elsewhere_url
-from tests.test_serve import wait_for_health
 
 __all__ = ["browser", "elsewhere_url"]  # fixtures shared with the other browser tests
 
@@ -62,29 +60,9 @@ class Demo:
 @pytest.fixture(scope="module", params=["en", "zh-hans"])
 def demo(request, tmp_path_factory, elsewhere_url) -> Iterator[Demo]:
     language = request.param
-    with fresh_instance(tmp_path_factory.mktemp(f"story-{language}")) as instance:
-        instance.env["OMBUD_QUICK_EXIT_URL"] = elsewhere_url
-        port = free_port()
-        process = subprocess.Popen(
-            [OMBUD, "demo", "--language", language, "--port", str(port)],
-            env=instance.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        made = Demo(url=f"http://127.0.0.1:{port}", language=language)
-        try:
-            wait_for_health(made.url + "/", process)
-            assert process.stdout is not None
-            for line in process.stdout:  # the staff sign-ins the demo printed
-                if found := re.match(r"\s+(\S+)\s.*?((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", line):
-                    made.apps[found[1]] = Authenticator(found[2])
-                if line.startswith("Every other demo employee"):
-                    break
-            yield made
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.communicate(timeout=40)
+    folder = tmp_path_factory.mktemp(f"story-{language}")
+    with running_demo(folder, "--language", language, OMBUD_QUICK_EXIT_URL=elsewhere_url) as server:
+        yield Demo(url=server.url, language=language, apps=server.apps)
 
 
 class Walk(Tab):
@@ -208,5 +186,5 @@ def test_the_story_walked_by_a_reporter_a_handler_and_the_auditor(browser, demo)
         expect(row).not_to_contain_text(re.compile(r"[“「]\w+\.\w+"))
     expect(page.locator("main")).not_to_contain_text(words)  # never what the case says
     auditor.shot("08-audit-trail.png")
-    assert [] == reporter.csp_violations + handler.csp_violations + auditor.csp_violations
+    assert reporter.csp_violations + handler.csp_violations + auditor.csp_violations == []
     page.context.close()

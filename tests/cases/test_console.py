@@ -8,11 +8,13 @@ import re
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
 from django.test import Client
 
 from ombud.access.models import CaseKeyGrant, Conflict
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case
+from ombud.cases.selectors import case_parties_read
 from ombud.directory.services import person_save, user_create
 from tests.access.reports import against
 from tests.access.test_vault import signed_in
@@ -112,6 +114,25 @@ def test_a_reader_who_became_the_reporters_manager_does_not_see_who_is_accused(c
     assert response.status_code == 404
     assert "Jonas Amberley" not in response.content.decode()
     assert not CaseKeyGrant.objects.filter(case=case, user=cast.unrelated_handler).exists()
+
+
+def test_on_a_case_from_before_the_names_were_kept_apart_a_new_manager_sees_nobody(cast):
+    case = reported()  # confidential, by Rhea (C005)
+    Case.objects.filter(pk=case.pk).update(named=None)
+    cast.reporter.manager = cast.unrelated_handler.person  # Emil becomes her manager
+    person_save(actor=ACTOR, person=cast.reporter)
+    response = signed_in(cast.unrelated_handler).get(f"/cases/{case.public_id}/")
+    assert response.status_code == 404
+    assert "Jonas Amberley" not in response.content.decode()
+
+
+def test_without_her_key_a_reader_is_shown_nobody_since_her_managers_cannot_be_checked(cast):
+    case = reported()
+    parties = case_parties_read(user=cast.handler, public_id=case.public_id, private=None)
+    assert parties.people == [] and not parties.checked
+    assert '"record":"none"' in looks(case)[0].details
+    page = render_to_string("cases/confirm.html", {"case": case, "checked": False})
+    assert "Your key is locked" in page and "Jonas Amberley" not in page
 
 
 def test_the_two_answers_look_different_and_recusing_asks_for_a_tick(cast):

@@ -123,11 +123,14 @@ class NamedPerson:
 class PartiesReading:
     """Who a case involves, for a reader who has not yet said she has no conflict.
     ``complete`` is False when only the people linked to the directory could be shown
-    (a case from before the names were sealed apart, or her key is locked)."""
+    (a case from before the names were sealed apart); ``checked`` is False, and
+    nobody is listed, when her key is locked: the reporter's managers could not be
+    checked again."""
 
     case: Case
     people: list[NamedPerson]
     complete: bool
+    checked: bool
 
 
 @dataclass(frozen=True)
@@ -174,22 +177,29 @@ def case_parties_read(*, user: User, public_id: str, private: bytes | None) -> P
     confidential or anonymous reporter is never among them."""
     case = case_get_for_user(user=user, public_id=public_id)
     named: dict[str, Any] | None = None
-    if case.named is not None and private is not None:
+    case_key: bytes | None = None
+    if private is not None:
         try:
             case_key = case_key_open(case=case, user=user, private=private)
         except CaseKeyUnavailable:
-            pass
-        else:
-            named = _record_open_json(
-                case_key=case_key,
-                case=case,
-                kind="parties",
-                record_id=case.public_id,
-                blob=case.named,
-            )
-            _reporter_chain_checked(user, case, named["reporter"]["employee_id"])
+            case_key = None
+    if case_key is None:
+        # Without the key, her managers cannot be checked again (someone who became
+        # one after routing): nobody is named until they are.
+        _read_recorded(user, case, PARTIES_READ, record="none")
+        return PartiesReading(case=case, people=[], complete=False, checked=False)
+    if case.named is not None:
+        named = _record_open_json(
+            case_key=case_key, case=case, kind="parties", record_id=case.public_id, blob=case.named
+        )
+        _reporter_chain_checked(user, case, named["reporter"]["employee_id"])
+    else:  # a case from before the names were sealed apart: her managers from the report
+        reporter = case_reporter_for_conflicts(case=case, case_key=case_key)
+        _reporter_chain_checked(user, case, reporter.employee_id if reporter else "")
     _read_recorded(user, case, PARTIES_READ, record="parties" if named else "directory")
-    return PartiesReading(case=case, people=_named_people(case, named), complete=bool(named))
+    return PartiesReading(
+        case=case, people=_named_people(case, named), complete=bool(named), checked=True
+    )
 
 
 @sensitive_variables()

@@ -199,6 +199,7 @@ def _confirm_page(
             "case": parties.case,
             "people": parties.people,
             "complete": parties.complete,
+            "checked": parties.checked,
             "error": error,
         },
         status=status,
