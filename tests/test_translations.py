@@ -384,7 +384,10 @@ def test_the_chooser_turns_the_pages_chinese_without_javascript(db):
     assert response.status_code == 302 and response["Location"] == "/report/"
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == ZH
-    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["max-age"] >= 3600 * 24
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # Kept until the browser closes, no longer: on a shared computer a cookie of the
+    # reporting site that lasts a year says someone here used it.
+    assert not cookie["max-age"] and not cookie["expires"]
     assert set(response.cookies) == {settings.LANGUAGE_COOKIE_NAME}, "nothing else is set"
     page = browser.get("/report/")
     assert page["Content-Language"] == ZH
@@ -493,3 +496,13 @@ def test_the_demo_in_chinese_serves_chinese_pages_and_chinese_demo_reports(insta
     assert "Demo reports" in out  # the demo's receipts are printed as before
     channels = [name for (name,) in instance.query("SELECT name FROM deadlines_outsidechannel")]
     assert channels and all(not LATIN_WORD.search(name) for name in channels), channels
+
+
+def test_pages_shown_once_offer_no_language_chooser_that_would_lose_them(cast):
+    """Changing the language asks for the page again: a receipt or recovery codes
+    asked for again are gone for good, so those pages do not offer it."""
+    reporter = Client()
+    reporter.post("/report/new/", {**report_fields(), "action": "review"})
+    receipt = reporter.post("/report/review/", {"action": "submit"}).content.decode()
+    assert "receipt-code" in receipt and 'action="/language/"' not in receipt
+    assert 'action="/language/"' in reporter.get("/report/").content.decode()

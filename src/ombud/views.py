@@ -7,7 +7,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseForbidden,
-    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
 )
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -52,7 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers and tools that ask for /favicon.ico get the icon the pages link to."""
-    return HttpResponsePermanentRedirect(static("ombud/favicon.svg"))
+    # Not permanent: the icon's address changes with each release (hashed static names).
+    return HttpResponseRedirect(static("ombud/favicon.svg"))
 
 
 @csrf_exempt

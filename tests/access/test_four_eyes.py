@@ -138,6 +138,15 @@ def test_the_ladder_changes_only_with_a_second_member(cast, story):
     assert Case.objects.count() == 1
 
 
+def test_a_level_left_empty_below_a_chosen_one_is_refused_not_closed_up(cast, story):
+    hana = signed_in(cast.handler)
+    page = hana.post(
+        "/rules/ladder/", {"level": ["handler", "", "board-committee", ""]}, follow=True
+    ).content.decode()
+    assert "Level 2 is empty but a level above it is not" in page
+    assert not RuleChange.objects.exists()
+
+
 def test_people_who_are_not_on_the_ladder_see_no_rules_page(cast):
     assert signed_in(cast.auditor).get("/rules/").status_code == 404
     assert Client().get("/rules/").status_code == 302

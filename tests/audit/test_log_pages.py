@@ -139,6 +139,13 @@ def test_a_filter_that_cannot_apply_says_why_and_keeps_what_was_typed(cast):
     assert chosen.status_code == 400 and "Select a valid choice" in chosen.content.decode()
 
 
+@pytest.mark.parametrize("days", [{"until": "9999-12-31"}, {"since": "0001-01-01"}])
+def test_a_day_at_the_end_of_the_calendar_is_refused_with_a_reason_not_an_error(cast, days):
+    response = signed_in(cast.auditor).get("/audit/", days)
+    assert response.status_code == 400
+    assert "Give a day between the years 2000 and 9000." in response.content.decode()
+
+
 def test_paging_keeps_the_filter(cast, story):
     for _ in range(6):
         case = against("C004")

@@ -3,6 +3,7 @@ path, which alone may give a key holder a new key pair."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -171,8 +172,20 @@ def ladder_change(request: HttpRequest) -> HttpResponse:
     from ombud.access.four_eyes import ladder_propose
 
     user = _rules_user(request)
-    # One role chosen per level, bottom first; the levels left empty are no levels.
-    codes = [code for code in request.POST.getlist("level") if code]
+    # One role chosen per level, bottom first; the ladder ends at the first level left
+    # empty, so a level chosen above a gap is refused rather than silently moved down.
+    chosen = request.POST.getlist("level")
+    codes = list(itertools.takewhile(bool, chosen))
+    if any(chosen[len(codes) :]):
+        messages.error(
+            request,
+            _(
+                "Level %(number)s is empty but a level above it is not: the ladder ends at "
+                "the first empty level. Nothing was proposed."
+            )
+            % {"number": len(codes) + 1},
+        )
+        return redirect("rules")
     try:
         ladder_propose(actor=user, codes=codes)
         messages.success(request, _("Proposed. It applies when a second ladder member approves."))

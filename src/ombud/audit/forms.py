@@ -14,6 +14,9 @@ from ombud.cases.models import Case
 ISO_DAY = "%Y-%m-%d"  # what <input type="date"> sends and shows, whatever the language
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 9000  # the days the filter accepts
+
+
 class AuditFilter(forms.Form):
     actor = forms.ChoiceField(label=_("Who"), required=False)
     action = forms.ChoiceField(label=_("What"), required=False)
@@ -56,6 +59,16 @@ class AuditFilter(forms.Form):
         cleaned = super().clean() or {}
         since: dt.date | None = cleaned.get("since")
         until: dt.date | None = cleaned.get("until")
-        if since and until and until < since:
+        for name, day in (("since", since), ("until", until)):
+            # Ombud's log began in this century; a day at the ends of the calendar
+            # would overflow when turned into an instant of the organisation's zone.
+            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                self.add_error(
+                    name,
+                    _("Give a day between the years %(first)s and %(last)s.")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+                cleaned.pop(name, None)
+        if since and until and until < since and "until" in cleaned:
             self.add_error("until", _("The last day comes before the first."))
         return cleaned

@@ -85,9 +85,7 @@ KINDS: dict[str, Kind] = {
     ),
     "cases.parties.read": Kind(
         _("Names of a case read, before a conflict check"),
-        (
-            S(_("%(actor)s read whom case %(case)s names, to say whether she is conflicted")),
-        ),
+        (S(_("%(actor)s read whom case %(case)s names, to say whether she is conflicted")),),
     ),
     "cases.attachment.opened": Kind(
         _("File of a case opened"),

@@ -260,6 +260,7 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
 
 
 @transaction.atomic
+@in_organisation_language  # her message is written once, not in the handler's language
 def deadline_extend(
     *, actor: User, case: Case, case_key: bytes, name: str, days: int, reason: str
 ) -> Deadline:

@@ -76,4 +76,5 @@ def reporter_sign_out(request: HttpRequest, response: HttpResponse) -> None:
         request.session.pop(SESSION_FIELD, None)
     else:
         request.session.flush()
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
     response.delete_cookie(COOKIE_NAME, samesite="Strict")

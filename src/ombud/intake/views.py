@@ -542,16 +542,24 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
 
     A GET that changes things, on purpose: another site can at most send her away,
     because a navigation it starts (Sec-Fetch-Site: cross-site or same-site) only
-    redirects. A staff sign-in in the same browser is never ended here: only the
-    reporter's cookies are deleted, and Clear-Site-Data spares the cookies."""
+    redirects; so does a browser's prefetch of the link (Sec-Purpose), which is not
+    her leaving. A staff sign-in in the same browser is never ended here: only the
+    reporter's cookies are deleted. Clear-Site-Data names no cookies, whose clearing
+    would reach the whole registrable domain (the organisation's intranet sign-in
+    too, if Ombud runs on one of its subdomains): Ombud's own are deleted by name."""
     response = HttpResponseRedirect(settings.OMBUD_QUICK_EXIT_URL)
     if request.headers.get("Sec-Fetch-Site") not in _OWN_NAVIGATION:
+        return response
+    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    if "prefetch" in purpose or "prerender" in purpose:
         return response
     drafts.draft_forget(request)
     staff = request.user.is_authenticated
     reporter_sign_out(request, response)
     drafts.draft_cookie(request, response)
-    response["Clear-Site-Data"] = '"cache"' if staff else '"cache", "cookies", "storage"'
+    if not staff:
+        response.delete_cookie(settings.CSRF_COOKIE_NAME, samesite=settings.CSRF_COOKIE_SAMESITE)
+    response["Clear-Site-Data"] = '"cache"' if staff else '"cache", "storage"'
     return response
 
 
