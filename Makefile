@@ -39,8 +39,17 @@ messages: $(STAMP)  ## update the Chinese translation from the sources, compile 
 	scripts/ensure-system-packages
 	$(BIN)/python scripts/messages.py
 
-bench: $(STAMP)  ## measure the directory import of 250,000 people (see BENCHMARKS.md)
-	$(BIN)/python bench/directory_import.py
+BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+bench: $(STAMP)  ## run every bench in bench/ (long: see BENCHMARKS.md; BENCH_DB for PostgreSQL)
+	set -e; for bench in bench/*.py; do \
+		echo "== $$bench"; \
+		case $$bench in \
+			bench/deadline_sweep.py) $(BIN)/python $$bench --database-url $(BENCH_DB) ;; \
+			bench/generate.py) OMBUD_DATA_DIR=var/bench DATABASE_URL= $(BIN)/python $$bench ;; \
+			*) $(BIN)/python $$bench ;; \
+		esac; \
+	done
 
 clean:  ## remove the virtual environment and caches (keeps ./var)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -109,10 +109,12 @@ class _Writer:
         self.counts[table] = self.counts.get(table, 0) + len(rows)
         names = ", ".join(columns)
         if self.postgres:
-            with self.connection.cursor() as cursor:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            with (
+                self.connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
         else:
             marks = ", ".join("?" * len(columns))
             raw = self.connection.connection
@@ -196,6 +198,9 @@ def generate(
                     cursor.execute("RELEASE SAVEPOINT replica")
                 except Exception:  # noqa: BLE001 - not a superuser: keep the checks
                     cursor.execute("ROLLBACK TO SAVEPOINT replica")
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:  # the indexes of a million rows in memory
+                cursor.execute("PRAGMA cache_size = -1000000")
         _bulk(bulk, rng=rng, now=now, levels=levels, members=members, result=result, say=say)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -262,9 +267,7 @@ def _bulk(
     span = (now.replace(hour=0, minute=0, second=0, microsecond=0) - start).total_seconds()
     step = span / n
 
-    daily_done = set(
-        AuditCheckpoint.objects.filter(kind="daily").values_list("day", flat=True)
-    )
+    daily_done = set(AuditCheckpoint.objects.filter(kind="daily").values_list("day", flat=True))
     sealed_day = start.date() - dt.timedelta(days=1)  # days before this are sealed
     pending: list[tuple[dt.datetime, int, str, str, str]] = []  # events not yet logged
     entries: list[tuple[Any, ...]] = []
@@ -429,8 +432,8 @@ def _bulk(
                     )  # fmt: skip
             seals.append((case_id, 1, os.urandom(80)))
             flush_log(created)
-            log(created, case_id, "intake.report.submitted",
-                details(case=ref, channel=cases[-1][8], category=category, attachments=0))  # fmt: skip
+            submitted = details(case=ref, channel=cases[-1][8], category=category, attachments=0)
+            log(created, case_id, "intake.report.submitted", submitted)
             log(created, case_id, "access.case.routed",
                 details(case=ref, start=codes[start_level], level=codes[level],
                         conflicts=len(conflicted)))  # fmt: skip
@@ -515,14 +518,17 @@ def _real_reports(rng: random.Random) -> Iterator[tuple[str, Any]]:
             if rng.random() < 0.5
             else []
         )
-        yield channel, Report(
-            category=rng.choices(categories, weights)[0],
-            description=template.description,
-            context=rng.choice(CONTEXTS),
-            occurred_period=template.occurred_period,
-            accused=accused,
-            identity=Identity(mode="anonymous", relation="employee"),
-            wants=template.wants,
+        yield (
+            channel,
+            Report(
+                category=rng.choices(categories, weights)[0],
+                description=template.description,
+                context=rng.choice(CONTEXTS),
+                occurred_period=template.occurred_period,
+                accused=accused,
+                identity=Identity(mode="anonymous", relation="employee"),
+                wants=template.wants,
+            ),
         )
 
 
@@ -573,8 +579,7 @@ def main() -> None:
     print(
         f"{result.cases:,} cases in {sum(result.seconds.values()):.1f} s "
         f"(bulk {result.seconds['bulk']:.1f} s, {len(result.real)} real "
-        f"{result.seconds['real']:.1f} s); rows: "
-        + json.dumps(result.rows),
+        f"{result.seconds['real']:.1f} s); rows: " + json.dumps(result.rows),
         flush=True,
     )
     receipts = Path(args.data_dir) / "bench-receipts.txt"
