@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -24,6 +25,9 @@ _MIGRATION_COMMANDS = {
     "help",
 }
 STOP_GRACE_SECONDS = 20
+# The advisory lock held while migrating on PostgreSQL: "ombud" in ASCII, a key of
+# our own among the database's advisory locks.
+MIGRATION_LOCK = 0x6F6D627564
 
 
 def _fail(message: str, status: int) -> int:
@@ -46,11 +50,32 @@ def _setup(*, migrate: bool = True) -> None:
     django.setup()
     if migrate:
         try:
-            call_command("migrate", interactive=False, verbosity=0)
-            # The rate limits' counts, when they live in the database (no OMBUD_REDIS_URL).
-            call_command("createcachetable", verbosity=0)
+            with _migration_lock():
+                call_command("migrate", interactive=False, verbosity=0)
+                # The rate limits' counts, when they live in the database (no OMBUD_REDIS_URL).
+                call_command("createcachetable", verbosity=0)
         except DatabaseError as error:
             raise SystemExit(_fail(f"cannot prepare the database: {error}", 1)) from None
+
+
+@contextlib.contextmanager
+def _migration_lock() -> Iterator[None]:
+    """On PostgreSQL, one process at a time brings the database up to date: web
+    servers and workers started together on several hosts would otherwise each
+    create the same tables and fail. The others wait, then find nothing to do.
+    SQLite needs none: its file is on one host, and its writes are serialised."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
 
 def _ready_to_serve() -> int:
@@ -92,7 +117,7 @@ def _call(command: str, *args: str, **options: object) -> int:
     return 0
 
 
-def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
+def _children(host: str, port: int, workers: int) -> dict[str, subprocess.Popen[bytes]]:
     web = [
         sys.executable,
         "-m",
@@ -103,7 +128,7 @@ def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
         "--worker-class",
         "gthread",
         "--workers",
-        "2",
+        str(workers),
         "--threads",
         "16",  # sign-ins wait for Argon2 in threads: see ombud.signin.apps
         "--graceful-timeout",
@@ -127,7 +152,7 @@ def _children(host: str, port: int) -> dict[str, subprocess.Popen[bytes]]:
     }
 
 
-def _supervise(host: str, port: int) -> int:
+def _supervise(host: str, port: int, workers: int) -> int:
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -135,7 +160,7 @@ def _supervise(host: str, port: int) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    children = _children(host, port)
+    children = _children(host, port, workers)
     failed: str | None = None
     while not stop.is_set():
         for name, child in children.items():
@@ -182,7 +207,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sys.stdout.write(line + "\n")
     sys.stdout.write(f"Ombud is running on http://{args.host}:{args.port}/ (Ctrl-C stops it)\n")
     sys.stdout.flush()
-    return _supervise(args.host, args.port)
+    return _supervise(args.host, args.port, args.workers)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -241,7 +266,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         lines += [*mail, ""]
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
-    return _supervise(args.host, args.port)
+    return _supervise(args.host, args.port, args.workers)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -292,6 +317,16 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ombud", description="Ombud: confidential misconduct reporting and case management."
@@ -305,6 +340,14 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=8000)
+        sub.add_argument(
+            "--workers",
+            type=_positive,
+            default=2,
+            metavar="N",
+            help="web server processes (gunicorn's, 16 threads each; default 2, one per "
+            "core); the background worker is one more process",
+        )
         sub.set_defaults(handler=handler, language=None)
         if name == "demo":
             sub.add_argument(

@@ -48,6 +48,9 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
+    # While a worker is sending it (real time): no other worker takes it before then,
+    # whatever instant a sweep runs as (`ombud deadlines sweep --now`).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     # When it left the outbox, and how: only "sent" means a mail server took it.
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)

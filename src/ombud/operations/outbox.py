@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
 from django.utils import timezone
 
 from ombud.operations.mailfolder import FolderBackend
@@ -20,6 +21,8 @@ from ombud.operations.models import OutboxMessage, Outcome
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=1)
+# Longer than one send can take (EMAIL_TIMEOUT is 20 s a step of the conversation).
+CLAIM_LEASE = dt.timedelta(minutes=10)
 
 
 class NotTaken(Exception):
@@ -65,6 +68,37 @@ def mail_outcome() -> Outcome:
     return _outcome(get_connection())
 
 
+def outbox_claim(pk: int, now: dt.datetime) -> OutboxMessage | None:
+    """Take one message due by ``now`` for sending, or None when it is not ours to send.
+
+    The claim is a guarded update: it succeeds only while the message is unsent, due
+    and not held by another worker, and it holds the message for ``CLAIM_LEASE`` of
+    real time (the lease ends when the send succeeds or fails). So of two workers
+    that both listed it, one sends it, even when one of them sweeps as if it were
+    later (``ombud deadlines sweep --now``). A worker that dies while sending
+    releases it when the lease runs out."""
+    real_now = timezone.now()
+    claimable = OutboxMessage.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=real_now),
+        pk=pk,
+        sent_at__isnull=True,
+        next_attempt_at__lte=now,
+    )
+    message = claimable.first()
+    if message is None:
+        return None
+    message.attempts += 1
+    # The next attempt after a failure, counted from the later of both clocks.
+    message.next_attempt_at = max(now, real_now) + _backoff(message.attempts)
+    message.claimed_until = real_now + CLAIM_LEASE
+    claimed = claimable.filter(attempts=message.attempts - 1).update(
+        attempts=message.attempts,
+        next_attempt_at=message.next_attempt_at,
+        claimed_until=message.claimed_until,
+    )
+    return message if claimed else None
+
+
 def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
     """Send what is due; returns how many left the outbox (sent, written to the mail
     folder, or, with mail off, marked not sent: `mail_outcome` says which)."""
@@ -85,19 +119,9 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
     connection = get_connection()
     outcome = _outcome(connection)
     for pk in due:
-        # Claim it: push the next attempt forward first, so another worker skips it.
-        message = OutboxMessage.objects.filter(pk=pk, sent_at__isnull=True).first()
+        message = outbox_claim(pk, now)
         if message is None:
-            continue
-        claimed = OutboxMessage.objects.filter(
-            pk=pk, sent_at__isnull=True, attempts=message.attempts
-        ).update(
-            attempts=message.attempts + 1,
-            # The lease counts from the real clock too: a slow send is not taken twice.
-            next_attempt_at=max(now, timezone.now()) + _backoff(message.attempts + 1),
-        )
-        if not claimed:
-            continue
+            continue  # another worker took it, or it has left
         try:
             address = message.to or _unseal(bytes(message.sealed_to or b""))
             taken = EmailMessage(
@@ -117,13 +141,13 @@ def outbox_send(now: dt.datetime | None = None, limit: int = 100) -> int:
             if not code and isinstance(recipients, dict):
                 code = " ".join(str(answer[0]) for answer in recipients.values())
             OutboxMessage.objects.filter(pk=pk).update(
-                last_error=f"{type(exc).__name__} {code}".strip()[:300]
+                last_error=f"{type(exc).__name__} {code}".strip()[:300], claimed_until=None
             )
             logger.warning("mail to the outbox's message %s failed: %s", pk, type(exc).__name__)
             connection = get_connection()
             continue
         OutboxMessage.objects.filter(pk=pk).update(
-            sent_at=timezone.now(), outcome=outcome, last_error=""
+            sent_at=timezone.now(), outcome=outcome, last_error="", claimed_until=None
         )
         sent += 1
     return sent
