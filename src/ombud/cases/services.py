@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -21,11 +21,11 @@ from ombud.cases.records import record_seal_json
 from ombud.directory.models import User
 
 
-def case_ref_highest(cases: QuerySet[Case], year: int) -> int:
+def case_ref_highest(year: int) -> int:
     """The highest number among the year's references ("OMB-2026-000123" is 123),
     read by the database: a longer number is a larger one past 999999."""
     last = (
-        cases.filter(ref__startswith=f"OMB-{year}-")
+        Case.objects.filter(ref__startswith=f"OMB-{year}-")
         .annotate(length=Length("ref"))
         .order_by("-length", "-ref")
         .values_list("ref", flat=True)
@@ -36,18 +36,18 @@ def case_ref_highest(cases: QuerySet[Case], year: int) -> int:
 
 def _next_ref() -> str:
     """The year's next reference, from its counter; called inside the transaction
-    that makes the case. Raising the counter first locks
-    its row (PostgreSQL) or takes the write lock (SQLite, whose transactions begin
-    IMMEDIATE) until the case's transaction ends: a second report waits for the
-    first instead of reading the same number, and a rolled-back report gives its
-    number back, so the references have neither a duplicate nor a gap."""
+    that makes the case. Raising the counter first locks its row (PostgreSQL) or
+    takes the write lock (SQLite, whose transactions begin IMMEDIATE) until the
+    case's transaction ends: a second report waits for the first instead of reading
+    the same number, and a rolled-back report gives its number back, so the
+    references have neither a duplicate nor a gap."""
     year = timezone.localdate().year
     counter = CaseRefCounter.objects.filter(year=year)
     while not counter.update(last=F("last") + 1):
         # The year's first case: its row, seeded from cases made before the counter.
         try:
             with transaction.atomic():
-                CaseRefCounter.objects.create(year=year, last=case_ref_highest(Case.objects, year))
+                CaseRefCounter.objects.create(year=year, last=case_ref_highest(year))
         except IntegrityError:
             pass  # another report made the row meanwhile: raise that one
     return f"OMB-{year}-{counter.values_list('last', flat=True).get():06d}"
