@@ -105,6 +105,19 @@ class Case(models.Model):
         return self.ref
 
 
+class CaseRefCounter(models.Model):
+    """The last case reference given in a year. A new case raises it in its own
+    transaction, which holds the row until it ends: two reports at once wait for each
+    other instead of both taking "highest + 1", and a report that fails gives its
+    number back."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
 class Party(models.Model):
     """A person of the directory named in a case. Kept in clear on purpose: conflicts
     of interest are computed from these ids without opening the case."""
