@@ -4,14 +4,17 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from django.utils import timezone
+
 from ombud.access.models import CaseKeyGrant, CaseRecoverySeal, Conflict
 from ombud.access.services import staff_key_unlock
 from ombud.access.standing import case_confirm_no_conflict
 from ombud.audit.models import AuditEntry
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import public_key
-from ombud.cases.models import Case, Party
+from ombud.cases.models import Case, CaseRefCounter, Party
 from ombud.cases.selectors import case_read
+from ombud.cases.services import case_ref_highest
 from ombud.deadlines.models import Deadline
 from ombud.directory import roles
 from ombud.directory.demo import DEMO_PASSWORD
@@ -65,3 +68,9 @@ def test_the_generated_cases_fill_every_table_with_a_valid_log_and_valid_tags(db
     reading = case_read(user=handler, public_id=real.public_id, private=private)
     assert reading.content.report.description
     assert reading.case.ref.startswith("OMB-")
+
+    # Each year's reference counter stands at the highest reference written, so the
+    # next report takes the number after it instead of colliding.
+    for counter in CaseRefCounter.objects.all():
+        assert counter.last == case_ref_highest(counter.year)
+    assert CaseRefCounter.objects.filter(year__lt=timezone.now().year).exists()
