@@ -74,40 +74,47 @@ class Verification:
         return self.problem is None
 
 
-def _entry_rows(last: int, chunk: int) -> Iterator[list[chain.Row]]:
-    """Entries 1 to ``last`` as plain tuples of the chain's fields (texts, see
-    walk.check_rows), ``chunk`` at a time, from a server-side cursor on PostgreSQL:
-    no model objects."""
+def _entry_runs(last: int, chunk: int, wanted: list[int]) -> Iterator[walk.Task]:
+    """Entries 1 to ``last``, ``chunk`` at a time, from a server-side cursor on
+    PostgreSQL: each entry one text the database joins (fields between walk.SEP),
+    each run one text joined here, to pickle to a worker at next to no cost. No
+    model objects. A run whose fields hold the separator is read again as rows."""
     quote = connection.ops.quote_name
     names = [
         "seq", "at", "actor_id", "actor", "action", "object_type", "object_id", "details",
         "prev_hash", "hash",
     ]  # fmt: skip
-    columns = [quote(name) for name in names]
-    # Every field as text, ``at`` as the chain writes it (where the database can
-    # not, walk.chain_time does): rows that pickle cheaply to the worker processes.
-    at = columns[1]
-    if connection.vendor == "sqlite":
-        # Django writes "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
-        columns[1] = (
-            f"CASE WHEN length({at}) = 26 AND substr({at}, 11, 1) = ' ' THEN "
-            f"substr({at}, 1, 10) || 'T' || substr({at}, 12) || '+00:00' "
-            f"WHEN length({at}) = 19 AND substr({at}, 11, 1) = ' ' THEN "
-            f"substr({at}, 1, 10) || 'T' || substr({at}, 12) || '.000000+00:00' "
-            f"ELSE CAST({at} AS TEXT) END"
-        )
-    else:
-        columns[1] = f"""to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
-    columns[2] = f"COALESCE(CAST({columns[2]} AS TEXT), '')"
     table = quote(AuditEntry._meta.db_table)
-    # Named with its table: PostgreSQL would order by the text column of that name.
-    order = f"{table}.{columns[0]}"
+    columns = [f"{table}.{quote(name)}" for name in names]
+    order = columns[0]
+    # Every field as text, the time in UTC: as Django writes it to SQLite (walk
+    # makes it the chain's), as the chain writes it on PostgreSQL.
     columns[0] = f"CAST({order} AS TEXT)"
-    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {order} <= %s ORDER BY {order}"  # noqa: S608 - names from the model
+    columns[1] = (
+        f"CAST({columns[1]} AS TEXT)"
+        if connection.vendor == "sqlite"
+        else f"""to_char({columns[1]} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')"""
+    )
+    columns[2] = f"COALESCE(CAST({columns[2]} AS TEXT), '')"
+    separator = "char(1)" if connection.vendor == "sqlite" else "chr(1)"
+    joined = f" || {separator} || ".join(columns)
+    runs_sql = f"SELECT {joined} FROM {table} WHERE {order} <= %s ORDER BY {order}"  # noqa: S608
+    rows_sql = (
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {order} BETWEEN %s AND %s ORDER BY {order}"  # noqa: S608, E501
+    )
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [last])
-        while rows := cursor.fetchmany(chunk):
-            yield rows
+        cursor.execute(runs_sql, [last])
+        while entries := cursor.fetchmany(chunk):
+            text = walk.SEP.join([entry for (entry,) in entries])
+            low = int(entries[0][0].split(walk.SEP, 1)[0])
+            high = int(entries[-1][0].split(walk.SEP, 1)[0])
+            here = tuple(wanted[bisect_left(wanted, low) : bisect_left(wanted, high + 1)])
+            if text.count(walk.SEP) == 10 * len(entries) - 1:
+                yield walk.Task(text, here)
+            else:
+                with connection.cursor() as again:
+                    again.execute(rows_sql, [low, high])
+                    yield walk.Task(again.fetchall(), here)
 
 
 def audit_verify(
@@ -164,30 +171,31 @@ def audit_verify(
         workers = min(2, os.cpu_count() or 1) if head.seq > 4 * chunk else 0
     wanted_seqs = sorted(wanted)
     verifier = chain.Verifier()
-    checked = walk.checked(_entry_rows(head.seq, chunk), workers=workers)
+    checked = walk.checked(_entry_runs(head.seq, chunk, wanted_seqs), workers=workers)
     try:
-        for rows, inside in checked:
-            first = int(rows[0][0])
-            problem = verifier.follows(first, rows[0][8])
+        for task, run in checked:
+            if run is None:
+                continue
+            problem = verifier.follows(run.first, run.first_prev)
             if problem is not None:
                 return broken(problem.reason, problem.seq, verifier.count)
             # The hashes kept elsewhere, for the rows before any break inside.
-            good = len(rows) if inside is None else inside[0]
-            low = bisect_left(wanted_seqs, first)
-            for seq in wanted_seqs[low : bisect_left(wanted_seqs, first + good, low)]:
-                digest_kept = rows[seq - first][9]
+            for seq in task.wanted:
+                if seq not in run.kept:
+                    continue
                 for digest, source in wanted.pop(seq, []):
-                    if digest != digest_kept:
+                    if digest != run.kept[seq]:
                         return broken(
                             f"entry {seq} differs from {source}: the log was rewritten",
                             seq,
-                            verifier.count + seq - first + 1,
+                            verifier.count + seq - run.first + 1,
                         )
-            if inside is not None:
-                return broken(inside[1].reason, inside[1].seq, verifier.count + inside[0])
-            verifier.expected_seq = int(rows[-1][0]) + 1
-            verifier.last_hash = rows[-1][9]
-            verifier.count += len(rows)
+            if run.inside is not None:
+                index, inside = run.inside
+                return broken(inside.reason, inside.seq, verifier.count + index)
+            verifier.expected_seq = run.last + 1
+            verifier.last_hash = run.last_hash
+            verifier.count += run.count
     finally:
         checked.close()
     count = verifier.count

@@ -15,12 +15,38 @@ import multiprocessing
 from collections import deque
 from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 from ombud.crypto import chain
 
 Checked = tuple[int, chain.Break] | None
 Run = list[chain.Row]
-_SEP = "\0"
+# Between fields and rows of a run read as one text: a field that holds it makes the
+# count of separators wrong, and the run is then read again row by row.
+SEP = "\x01"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A run of entries to check: ``rows`` (one text, fields and rows joined with SEP,
+    or a list of rows), and the entries whose hash the caller will compare."""
+
+    rows: str | Run
+    wanted: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the caller needs of a checked run to join it to the runs around it."""
+
+    first: int
+    first_prev: str
+    last: int
+    last_hash: str
+    count: int
+    inside: Checked
+    # The hashes of the wanted entries among the rows before any break inside.
+    kept: dict[int, str]
 
 
 def chain_time(value: str) -> str:
@@ -41,39 +67,50 @@ def check_rows(rows: Sequence[chain.Row]) -> Checked:
     return chain.check_batch(rows, time=chain_time)
 
 
-def _pack(rows: Run) -> str | Run:
-    """The rows as one text, when no field holds the separator: pickling one text
-    costs next to nothing, pickling ten fields a row more than hashing them."""
-    packed = _SEP.join(itertools.chain.from_iterable(rows))
-    return packed if packed.count(_SEP) == 10 * len(rows) - 1 else rows
+def summarize(task: Task) -> Summary | None:
+    """Check a run (None for no rows); in a worker process, or here."""
+    fields = (
+        task.rows.split(SEP)
+        if isinstance(task.rows, str)
+        else list(itertools.chain.from_iterable(task.rows))
+    )
+    fields[1::10] = [
+        at
+        if len(at) == 32 and at[10] == "T"
+        else f"{at[:10]}T{at[11:]}+00:00"
+        if len(at) == 26 and at[10] == " "
+        else chain_time(at)
+        for at in fields[1::10]
+    ]
+    columns = iter(fields)
+    rows: Sequence[chain.Row] = list(zip(*[columns] * 10, strict=True))
+    if not rows:
+        return None
+    inside = check_rows(rows)
+    good = len(rows) if inside is None else inside[0]
+    first = int(rows[0][0])
+    kept = {seq: rows[seq - first][9] for seq in task.wanted if 0 <= seq - first < good}
+    return Summary(first, rows[0][8], int(rows[-1][0]), rows[-1][9], len(rows), inside, kept)
 
 
-def _check(packed: str | Run) -> Checked:
-    if isinstance(packed, str):
-        fields = iter(packed.split(_SEP))
-        return check_rows(list(zip(*[fields] * 10, strict=True)))
-    return check_rows(packed)
-
-
-def checked(runs: Iterable[Run], *, workers: int) -> Generator[tuple[Run, Checked]]:
-    """Each run with the first break inside it, in order. With two workers or more,
-    the runs are checked in that many processes while the next are read; a few
-    runs at most wait in memory."""
+def checked(tasks: Iterable[Task], *, workers: int) -> Generator[tuple[Task, Summary | None]]:
+    """Each run checked, in order. With two workers or more, the runs are checked
+    in that many processes while the next are read; a few at most wait in memory."""
     if workers < 2:
-        for rows in runs:
-            yield rows, check_rows(rows)
+        for task in tasks:
+            yield task, summarize(task)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
     try:
-        pending: deque[tuple[Run, Future[Checked]]] = deque()
-        for rows in runs:
-            pending.append((rows, pool.submit(_check, _pack(rows))))
+        pending: deque[tuple[Task, Future[Summary | None]]] = deque()
+        for task in tasks:
+            pending.append((task, pool.submit(summarize, task)))
             if len(pending) > 2 * workers:
-                rows, future = pending.popleft()
-                yield rows, future.result()
+                task, future = pending.popleft()
+                yield task, future.result()
         while pending:
-            rows, future = pending.popleft()
-            yield rows, future.result()
+            task, future = pending.popleft()
+            yield task, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
