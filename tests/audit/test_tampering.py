@@ -375,3 +375,14 @@ def test_a_kept_hash_deep_in_a_log_of_many_chunks_is_compared_with_its_entry(db)
     assert result.seq == 33
     assert result.problem == "entry 33 differs from the hash you gave: the log was rewritten"
     assert result.entries == 33
+
+
+def test_a_log_whose_fields_hold_the_runs_separator_still_verifies_and_is_checked(db):
+    with time_machine.travel(at(MARCH[0]), tick=False):
+        for number in range(25):
+            audit_record(actor=f"cli:odd\x01name{number}", action="step")
+    assert verify_in_chunks(at(MARCH[0], 12)).ok
+    AuditEntry.objects.filter(seq=17).update(actor="cli:odd\x01name")
+    result = verify_in_chunks(at(MARCH[0], 12))
+    assert result.seq == 17
+    assert result.problem == "entry 17 was changed: its content does not match its hash"
