@@ -330,3 +330,59 @@ def test_an_empty_log_verifies_and_the_worker_signs_nothing(db):
     assert verify(at(MARCH[1])).ok
     worker_tick(at(MARCH[1]))
     assert not AuditCheckpoint.objects.exists()
+
+
+# A log longer than one chunk is hashed chunk by chunk in worker processes; the first
+# problem is still named by its entry, as one walk names it.
+
+
+def verify_in_chunks(moment: dt.datetime, expect: dict[int, str] | None = None) -> Verification:
+    with time_machine.travel(moment, tick=False):
+        return audit_verify(public_key=public_key(), expect=expect, chunk=10, workers=2)
+
+
+def test_a_log_of_many_chunks_verifies_in_worker_processes(db):
+    record(at(MARCH[0]), 45)
+    result = verify_in_chunks(at(MARCH[0], 12))
+    assert result.ok, result.problem
+    assert result.entries == 45
+
+
+def test_a_changed_entry_deep_in_a_log_of_many_chunks_is_named_by_its_number(db):
+    record(at(MARCH[0]), 45)
+    AuditEntry.objects.filter(seq=37).update(action="step.thirty-seven")
+    AuditEntry.objects.filter(seq=44).update(action="step.later")
+    result = verify_in_chunks(at(MARCH[0], 12))
+    assert result.seq == 37
+    assert result.problem == "entry 37 was changed: its content does not match its hash"
+    assert result.entries == 36
+
+
+def test_an_entry_deleted_at_the_start_of_a_chunk_is_named_as_missing(db):
+    record(at(MARCH[0]), 45)
+    AuditEntry.objects.filter(seq=21).delete()
+    result = verify_in_chunks(at(MARCH[0], 12))
+    assert result.seq == 21
+    assert result.problem == "entry 21 is missing: the log jumps to entry 22"
+    assert result.entries == 20
+
+
+def test_a_kept_hash_deep_in_a_log_of_many_chunks_is_compared_with_its_entry(db):
+    record(at(MARCH[0]), 45)
+    kept = AuditEntry.objects.get(seq=33).hash
+    assert verify_in_chunks(at(MARCH[0], 12), expect={33: kept}).ok
+    result = verify_in_chunks(at(MARCH[0], 12), expect={33: "0" * 64, 40: "0" * 64})
+    assert result.seq == 33
+    assert result.problem == "entry 33 differs from the hash you gave: the log was rewritten"
+    assert result.entries == 33
+
+
+def test_a_log_whose_fields_hold_the_runs_separator_still_verifies_and_is_checked(db):
+    with time_machine.travel(at(MARCH[0]), tick=False):
+        for number in range(25):
+            audit_record(actor=f"cli:odd\x01name{number}", action="step")
+    assert verify_in_chunks(at(MARCH[0], 12)).ok
+    AuditEntry.objects.filter(seq=17).update(actor="cli:odd\x01name")
+    result = verify_in_chunks(at(MARCH[0], 12))
+    assert result.seq == 17
+    assert result.problem == "entry 17 was changed: its content does not match its hash"
