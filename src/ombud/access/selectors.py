@@ -3,7 +3,8 @@ permission. A missing, a forbidden and a conflicted case all answer "not found".
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from ombud.access.models import CaseKeyGrant, CaseReader, Conflict
@@ -46,10 +47,24 @@ def is_above(*, user: User, case: Case) -> bool:
     ).exists()
 
 
-def cases_held_above(user: User) -> list[Case]:
-    """Cases below ``user``'s level whose key they hold but may not use yet."""
-    held = _holding(user).exclude(pk__in=cases_for_user(user).values("pk"))
-    return [case for case in held.select_related("level__role") if is_above(user=user, case=case)]
+def cases_held_above(user: User, *, limit: int | None = None) -> list[Case]:
+    """Cases below ``user``'s level whose key they hold but may not use yet, oldest
+    first: one query, whatever their number (at most ``limit`` of them)."""
+    from ombud.access.models import LadderLevel
+
+    codes = user_roles(user=user)
+    above = LadderLevel.objects.filter(
+        position__gt=Coalesce(OuterRef("level__position"), Value(0)), role__code__in=codes
+    )
+    held = (
+        _holding(user)
+        .exclude(pk__in=cases_for_user(user).values("pk"))
+        .filter(Exists(above))
+        .select_related("level__role")
+        .distinct()
+        .order_by("created_at", "pk")
+    )
+    return list(held[:limit] if limit is not None else held)
 
 
 def case_get_for_user(*, user: User, public_id: str) -> Case:
