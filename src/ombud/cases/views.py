@@ -128,6 +128,15 @@ class InboxFilters(forms.Form):
 
 
 INBOX_PAGE = 50  # cases on one page of the list
+# What the list never shows: the sealed records and keys, left in the database.
+SEALED = (
+    "public_key",
+    "encrypted_private_key",
+    "reporter_contact",
+    "report",
+    "named",
+    "reporter_sealed_key",
+)
 HELD_ABOVE_SHOWN = 50  # cases listed as handled below her level
 
 
@@ -210,6 +219,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # and a page starts after the last row of the one before (a keyset, no OFFSET).
     cases = (
         filters.apply(mine)
+        .defer(*SEALED)
         .annotate(
             next_due=Subquery(open_due.order_by("due_at").values("due_at")[:1]),
             top_first=Choose(When(on_top, then=Value(1)), default=Value(0)),
