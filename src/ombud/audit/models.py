@@ -47,7 +47,12 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The log's filters, newest first, a page at a time (keyset on seq).
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["actor", "seq"], name="audit_actor_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

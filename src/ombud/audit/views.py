@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,45 @@ def _auditor(request: HttpRequest) -> User:
     return user
 
 
+LOG_PAGE = 50  # entries on one page of the log
+
+
+def _seq(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page of the log, newest first, found by its entries' numbers (a keyset:
+    no OFFSET, no count of the whole log). ``older`` and ``newer`` are the numbers
+    the links to the next pages carry, or None where there are no more."""
+
+    entries: list[AuditEntry]
+    older: int | None
+    newer: int | None
+
+    @classmethod
+    def of(cls, entries: QuerySet[AuditEntry], *, before: int | None, after: int | None) -> _Page:
+        if after is not None and before is None:  # going back towards the newest
+            rows = list(entries.filter(seq__gt=after).order_by("seq")[: LOG_PAGE + 1])
+            more = len(rows) > LOG_PAGE
+            rows = rows[:LOG_PAGE][::-1]
+            return cls(
+                rows, older=rows[-1].seq if rows else None, newer=rows[0].seq if more else None
+            )
+        if before is not None:
+            entries = entries.filter(seq__lt=before)
+        rows = list(entries[: LOG_PAGE + 1])
+        more = len(rows) > LOG_PAGE
+        rows = rows[:LOG_PAGE]
+        return cls(
+            rows,
+            older=rows[-1].seq if more else None,
+            newer=rows[0].seq if rows and before is not None else None,
+        )
+
+
 @login_required
 @require_http_methods(["GET"])
 def log(request: HttpRequest) -> HttpResponse:
@@ -60,14 +100,14 @@ def log(request: HttpRequest) -> HttpResponse:
             since=filters.get("since"),
             until=filters.get("until"),
         )
-        page = Paginator(entries, 50).get_page(request.GET.get("page"))
+        page = _Page.of(entries, before=_seq(request, "before"), after=_seq(request, "after"))
     return render(
         request,
         "audit/log.html",
         {
             "form": form,
             "page": page,
-            "rows": describe(page.object_list, users=users) if page else [],
+            "rows": describe(page.entries, users=users) if page else [],
             "case": form.case_found,
             "filtering": filtering,
         },

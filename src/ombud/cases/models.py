@@ -100,6 +100,13 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("case")
+        indexes = [
+            # The overview's counts of open cases and of those at the top.
+            models.Index(fields=["state", "at_top"], name="case_state_top"),
+            # The overview's medians read these two dates from the index alone.
+            models.Index(fields=["acknowledged_at", "created_at"], name="case_acknowledged"),
+            models.Index(fields=["closed_at", "created_at"], name="case_closed"),
+        ]
 
     def __str__(self) -> str:
         return self.ref

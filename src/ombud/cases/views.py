@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case as Choose
-from django.db.models import Count, F, Min, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -126,11 +127,83 @@ class InboxFilters(forms.Form):
         return cases
 
 
+INBOX_PAGE = 50  # cases on one page of the list
+# What the list never shows: the sealed records and keys, left in the database.
+SEALED = (
+    "public_key",
+    "encrypted_private_key",
+    "reporter_contact",
+    "report",
+    "named",
+    "reporter_sealed_key",
+)
+HELD_ABOVE_SHOWN = 50  # cases listed as handled below her level
+
+
+def _moment(micros: int) -> datetime.datetime:
+    return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+        microseconds=micros
+    )
+
+
+def _micros(moment: datetime.datetime) -> int:
+    return (moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)) // datetime.timedelta(
+        microseconds=1
+    )
+
+
+@dataclass(frozen=True)
+class _InboxKey:
+    """Where a page of the case list ends: the last row's place in the list's order,
+    as it travels in the query string ("1.-.1764000000000000.42")."""
+
+    top: int
+    next_due: datetime.datetime | None
+    created_at: datetime.datetime
+    pk: int
+
+    @classmethod
+    def of(cls, case: Case) -> _InboxKey:
+        return cls(case.top_first, case.next_due, case.created_at, case.pk)  # type: ignore[attr-defined]
+
+    @classmethod
+    def parse(cls, text: str) -> _InboxKey | None:
+        """The key, or None for a missing or mangled one (the first page)."""
+        parts = text.split(".")
+        try:
+            top, due, created, pk = parts
+            return cls(
+                int(top),
+                None if due == "-" else _moment(int(due)),
+                _moment(int(created)),
+                int(pk),
+            )
+        except (ValueError, OverflowError):
+            return None
+
+    def encoded(self) -> str:
+        due = "-" if self.next_due is None else str(_micros(self.next_due))
+        return f"{self.top}.{due}.{_micros(self.created_at)}.{self.pk}"
+
+    def following(self) -> Q:
+        """The rows after this one in the order (-top, next_due nulls last, created, pk)."""
+        later = Q(created_at__gt=self.created_at) | Q(created_at=self.created_at, pk__gt=self.pk)
+        if self.next_due is None:
+            same_top = Q(next_due__isnull=True) & later
+        else:
+            same_top = (
+                Q(next_due__gt=self.next_due)
+                | Q(next_due__isnull=True)
+                | (Q(next_due=self.next_due) & later)
+            )
+        return Q(top_first__lt=self.top) | (Q(top_first=self.top) & same_top)
+
+
 @login_required
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     """Her cases: those at the top of the ladder first, then the overdue, then by the
-    next deadline. Two queries for the list and its figures, whatever its length."""
+    next deadline, a page at a time. The same queries whatever her number of cases."""
     user = _user(request)
     codes = user_roles(user=user)
     levels = ladder()
@@ -140,31 +213,45 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filters = InboxFilters(request.GET or None, levels=levels)
     filters.is_valid()  # an unknown value is shown as an error; the others still apply
     on_top = Q(at_top=True) & ~Q(state=State.CLOSED)
-    open_deadlines = Q(deadlines__state=Deadline.State.OPEN)
+    open_due = Deadline.objects.filter(case=OuterRef("pk"), state=Deadline.State.OPEN)
+    # The overdue come before the others at the same rung because their next
+    # deadline is earlier: the order is (top of the ladder, next deadline, received),
+    # and a page starts after the last row of the one before (a keyset, no OFFSET).
     cases = (
         filters.apply(mine)
-        .annotate(next_due=Min("deadlines__due_at", filter=open_deadlines))
+        .defer(*SEALED)
         .annotate(
+            next_due=Subquery(open_due.order_by("due_at").values("due_at")[:1]),
             top_first=Choose(When(on_top, then=Value(1)), default=Value(0)),
-            overdue_first=Choose(When(next_due__lt=now, then=Value(1)), default=Value(0)),
         )
-        .order_by("-top_first", "-overdue_first", F("next_due").asc(nulls_last=True), "created_at")
+        .annotate(overdue_first=Choose(When(next_due__lt=now, then=Value(1)), default=Value(0)))
+        .order_by("-top_first", F("next_due").asc(nulls_last=True), "created_at", "pk")
     )
-    figures = mine.aggregate(
-        at_top=Count("pk", filter=on_top, distinct=True),
-        overdue=Count("pk", filter=open_deadlines & Q(deadlines__due_at__lt=now), distinct=True),
+    after = _InboxKey.parse(request.GET.get("after", ""))
+    if after is not None:
+        cases = cases.filter(after.following())
+    shown = list(cases[: INBOX_PAGE + 1])
+    more = len(shown) > INBOX_PAGE
+    shown = shown[:INBOX_PAGE]
+    figures = mine.annotate(overdue_now=Exists(open_due.filter(due_at__lt=now))).aggregate(
+        at_top=Count("pk", filter=on_top),
+        overdue=Count("pk", filter=Q(overdue_now=True)),
     )
+    held_above = cases_held_above(user, limit=HELD_ABOVE_SHOWN + 1)
     return render(
         request,
         "cases/inbox.html",
         {
-            "cases": cases,
+            "cases": shown,
+            "next_key": _InboxKey.of(shown[-1]).encoded() if more else "",
+            "later_page": after is not None,
             "now": now,
             "filters": filters,
             "filtered": filters.is_bound and any(filters.cleaned_data.values()),
             "figures": figures,
             "has_cases": allowed.cases,
-            "held_above": cases_held_above(user),
+            "held_above": held_above[:HELD_ABOVE_SHOWN],
+            "held_above_more": len(held_above) > HELD_ABOVE_SHOWN,
             "may_take_oral": allowed.oral,
             "sees_break_glass": roles.HEAD_OF_ETHICS in codes,
         },

@@ -76,7 +76,11 @@ class Deadline(models.Model):
 
     class Meta:
         ordering = ["due_at", "pk"]
-        indexes = [models.Index(fields=["state", "due_at"], name="deadline_due")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="deadline_due"),
+            # A case's next open deadline, for the case list's order and its figures.
+            models.Index(fields=["case", "state", "due_at"], name="deadline_case_next"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} {self.name} {self.due_at:%Y-%m-%d}"
