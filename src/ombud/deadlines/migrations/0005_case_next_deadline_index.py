@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0009_paging_indexes"),
+        ("cases", "0010_paging_indexes"),
         ("deadlines", "0004_outside_authority_categories"),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("access", "0009_second_factor_changes"),
-        ("cases", "0008_case_named_record"),
+        ("cases", "0009_case_ref_counter"),
     ]
 
     operations = [
