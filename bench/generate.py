@@ -152,11 +152,13 @@ def _people_conflicts() -> dict[int, dict[int, str]]:
 def _counters_caught_up() -> None:
     """Each year's reference counter at the highest reference written in bulk, so the
     next real report (the sample's, or anyone's) takes the number after it."""
+    from django.db.models.functions import Substr
+
     from ombud.cases.models import Case, CaseRefCounter
     from ombud.cases.services import case_ref_highest
 
-    years = {int(ref[4:8]) for ref in Case.objects.values_list("ref", flat=True).iterator()}
-    for year in years:
+    years = Case.objects.annotate(year=Substr("ref", 5, 4)).values_list("year", flat=True)
+    for year in {int(year) for year in years.distinct()}:
         CaseRefCounter.objects.update_or_create(
             year=year, defaults={"last": case_ref_highest(year)}
         )
