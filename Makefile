@@ -40,16 +40,10 @@ messages: $(STAMP)  ## update the Chinese translation from the sources, compile 
 	$(BIN)/python scripts/messages.py
 
 BENCH_DB ?= postgresql://postgres@127.0.0.1:5432/postgres
+ONLY ?=
 
-bench: $(STAMP)  ## run every bench in bench/ (long: see BENCHMARKS.md; BENCH_DB for PostgreSQL)
-	set -e; for bench in bench/*.py; do \
-		echo "== $$bench"; \
-		case $$bench in \
-			bench/deadline_sweep.py) $(BIN)/python $$bench --database-url $(BENCH_DB) ;; \
-			bench/generate.py) OMBUD_DATA_DIR=var/bench DATABASE_URL= $(BIN)/python $$bench ;; \
-			*) $(BIN)/python $$bench ;; \
-		esac; \
-	done
+bench: $(STAMP)  ## run the benches and rewrite BENCHMARKS.md (long; ONLY="pages generate" for some)
+	BENCH_DB=$(BENCH_DB) $(BIN)/python bench/run.py $(ONLY)
 
 clean:  ## remove the virtual environment and caches (keeps ./var)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
