@@ -224,7 +224,6 @@ def main() -> int:
             f"unknown section {', '.join(sorted(unknown))}; "
             f"known: {', '.join(sorted(known))}"
         )
-        )
     failed = []
     if not args.write_only:
         for section in SECTIONS:
