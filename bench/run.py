@@ -221,8 +221,7 @@ def main() -> int:
     unknown = set(args.only) - known
     if unknown:
         parser.error(
-            f"unknown section {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(known))}"
+            f"unknown section {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
     failed = []
     if not args.write_only:
