@@ -516,9 +516,9 @@ CHECKPOINT_COLUMNS = [
 
 
 def _real_reports(rng: random.Random) -> Iterator[tuple[str, Any]]:
+    from ombud.cases.report import Accused, Identity, Report
     from ombud.directory.models import Person
     from ombud.intake.demo import DEMO_REPORTS
-    from ombud.intake.report import Accused, Identity, Report
 
     people = list(
         Person.objects.filter(is_active=True, employee_id__startswith="Q").values_list(

@@ -38,9 +38,9 @@ from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.audit.services import audit_record
 from ombud.cases.models import Attachment, Case, CaseNote, Message, Party, TimelineEvent
 from ombud.cases.records import record_context
+from ombud.cases.report import AccusedRelationship, Report
 from ombud.crypto import aead
 from ombud.directory.models import Person, User
-from ombud.intake.report import AccusedRelationship, Report
 from ombud.integrity import RowTampered, rows_valid
 
 if TYPE_CHECKING:
