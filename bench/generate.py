@@ -77,7 +77,7 @@ class Generated:
 def prepare(data_dir: Path) -> None:
     """The demo organisation, its recovery key and outside channels (idempotent)."""
     from ombud.deadlines.demo import demo_outside_channels
-    from ombud.directory.demo import demo_load, demo_recovery_shares
+    from ombud.demo import demo_load, demo_recovery_shares
 
     demo_load()
     demo_recovery_shares(data_dir)

@@ -16,8 +16,8 @@ from ombud.audit.services import public_key
 from ombud.cases.models import Case, CaseRefCounter, Party
 from ombud.cases.services import case_ref_highest
 from ombud.deadlines.models import Deadline
+from ombud.demo import DEMO_PASSWORD
 from ombud.directory import roles
-from ombud.directory.demo import DEMO_PASSWORD
 from ombud.directory.selectors import users_with_role
 from ombud.integrity import rows_valid
 

@@ -38,7 +38,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("report/", include("ombud.web.intake.urls")),
-    path("audit/", include("ombud.audit.urls")),
+    path("audit/", include("ombud.web.audit.urls")),
     path("rules/", access_views.rules, name="rules"),
     path("rules/<int:change_id>/decide/", access_views.rule_decide, name="rule_decide"),
     path("rules/ladder/", access_views.ladder_change, name="ladder_change"),

@@ -14,9 +14,9 @@ from django.urls import URLPattern, URLResolver
 
 import ombud
 from ombud.audit.models import AuditEntry
-from ombud.audit.views import LOOKING
 from ombud.cases.models import Attachment, Case, Message
 from ombud.directory.models import User
+from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
 from tests.access.test_vault import signed_in

@@ -26,7 +26,7 @@ import datetime
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -43,8 +43,14 @@ from ombud.crypto import aead
 from ombud.directory.models import Person, User
 from ombud.integrity import RowTampered, rows_valid
 
-if TYPE_CHECKING:
-    from ombud.intake.services import ReporterAccess
+
+@dataclass(frozen=True)
+class ReporterAccess:
+    """A reporter's way into her own case: the case and the key her receipt derives."""
+
+    case: Case
+    case_key: bytes
+
 
 # The read entries: the auditors' "who looked at this case" counts these.
 READ = "cases.case.read"

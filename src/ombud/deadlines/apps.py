@@ -12,3 +12,7 @@ class DeadlinesConfig(AppConfig):
             receivers,  # noqa: F401 - follows the case's events
             rules,  # noqa: F401 - registers how policy changes apply
         )
+        from ombud.deadlines.services import deadlines_sweep
+        from ombud.operations.worker import periodic_duty
+
+        periodic_duty(deadlines_sweep)

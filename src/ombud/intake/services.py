@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from ombud.access.reading import ReporterAccess
 from ombud.access.routing import case_route
 from ombud.access.services import (
     CaseKeyUnavailable,
@@ -43,12 +44,6 @@ class Submitted:
     case: Case
     receipt: str
     acknowledge_by: datetime.date
-
-
-@dataclass(frozen=True)
-class ReporterAccess:
-    case: Case
-    case_key: bytes
 
 
 @sensitive_variables()
