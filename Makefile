@@ -26,10 +26,11 @@ test: $(STAMP)  ## run the whole test suite (PostgreSQL too when DATABASE_URL is
 	scripts/ensure-system-packages
 	OMBUD_DATA_DIR=$${OMBUD_DATA_DIR:-var/test} $(BIN)/pytest
 
-lint: $(STAMP)  ## ruff (lint and format check) and mypy
+lint: $(STAMP)  ## ruff (lint and format check), mypy, and the layers (import-linter)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	PYTHONPATH=src $(BIN)/lint-imports
 
 format: $(STAMP)  ## reformat the code with ruff
 	$(BIN)/ruff format src tests bench

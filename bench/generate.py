@@ -77,7 +77,7 @@ class Generated:
 def prepare(data_dir: Path) -> None:
     """The demo organisation, its recovery key and outside channels (idempotent)."""
     from ombud.deadlines.demo import demo_outside_channels
-    from ombud.directory.demo import demo_load, demo_recovery_shares
+    from ombud.demo import demo_load, demo_recovery_shares
 
     demo_load()
     demo_recovery_shares(data_dir)
@@ -516,9 +516,9 @@ CHECKPOINT_COLUMNS = [
 
 
 def _real_reports(rng: random.Random) -> Iterator[tuple[str, Any]]:
+    from ombud.cases.report import Accused, Identity, Report
     from ombud.directory.models import Person
     from ombud.intake.demo import DEMO_REPORTS
-    from ombud.intake.report import Accused, Identity, Report
 
     people = list(
         Person.objects.filter(is_active=True, employee_id__startswith="Q").values_list(

@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from ombud.directory.demo import DEMO_PASSWORD
+from ombud.demo import DEMO_PASSWORD
 from tests.conftest import Authenticator
 from tests.demo_server import running_demo
 from tests.test_browser import ARGS, CHROMIUM

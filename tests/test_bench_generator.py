@@ -7,17 +7,17 @@ from pathlib import Path
 from django.utils import timezone
 
 from ombud.access.models import CaseKeyGrant, CaseRecoverySeal, Conflict
+from ombud.access.reading import case_read
 from ombud.access.services import staff_key_unlock
 from ombud.access.standing import case_confirm_no_conflict
 from ombud.audit.models import AuditEntry
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import public_key
 from ombud.cases.models import Case, CaseRefCounter, Party
-from ombud.cases.selectors import case_read
 from ombud.cases.services import case_ref_highest
 from ombud.deadlines.models import Deadline
+from ombud.demo import DEMO_PASSWORD
 from ombud.directory import roles
-from ombud.directory.demo import DEMO_PASSWORD
 from ombud.directory.selectors import users_with_role
 from ombud.integrity import rows_valid
 

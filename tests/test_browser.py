@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from ombud.directory.demo import DEMO_PASSWORD
+from ombud.demo import DEMO_PASSWORD
 from tests.conftest import Authenticator
 from tests.demo_server import running_demo
 

@@ -152,7 +152,7 @@ def test_two_servers_and_two_workers_on_one_database_lose_no_report_and_do_nothi
             assert worker.poll() is None, worker.communicate()[1]
         # The organisation: its directory, ladder and recovery key.
         instance.python(
-            "from ombud.directory.demo import demo_load, demo_recovery_shares;"
+            "from ombud.demo import demo_load, demo_recovery_shares;"
             "from django.conf import settings;"
             "demo_load(); demo_recovery_shares(settings.CONFIG.data_dir); print('ok')"
         )

@@ -20,7 +20,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Browser, Page, expect
 
-from ombud.directory.demo import DEMO_PASSWORD
+from ombud.demo import DEMO_PASSWORD
 from tests.conftest import Authenticator
 from tests.demo_server import running_demo
 from tests.test_browser import RECEIPT_RE, SCREENSHOTS, Tab, browser, elsewhere_url

@@ -226,7 +226,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if settings.CONFIG.production:
         # Its accounts share a published password.
         return _fail("the demo organisation cannot be loaded when OMBUD_ENV=production", 2)
-    from ombud.directory.demo import DEMO_PASSWORD, demo_load, demo_recovery_shares
+    from ombud.demo import DEMO_PASSWORD, demo_load, demo_recovery_shares
 
     sign_ins = demo_load()
     fingerprint, shares, threshold = demo_recovery_shares(settings.CONFIG.data_dir)

@@ -78,7 +78,7 @@ AUTH_USER_MODEL = "directory.User"
 AUTHENTICATION_BACKENDS = [
     # First: a locked-out account or address is refused before any Argon2 is computed.
     "axes.backends.AxesStandaloneBackend",
-    "ombud.access.backends.KeyUnlockingBackend",
+    "ombud.signin.backends.KeyUnlockingBackend",
 ]
 OMBUD_ARGON2_MEMORY_MIB = CONFIG.argon2_memory_mib
 OMBUD_ARGON2_PASSES = CONFIG.argon2_passes
@@ -108,6 +108,9 @@ TEMPLATES = [
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The auditors' pages live in the web face, which is no app: its tag library
+            # ({% load audit %}: whether to offer a link into the log) is named here.
+            "libraries": {"audit": "ombud.web.audit.templatetags"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

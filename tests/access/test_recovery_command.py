@@ -7,7 +7,7 @@ import re
 import pytest
 
 SETUP = """
-from ombud.cases.services import case_create
+from ombud.access.services import case_create
 from ombud.directory.models import Person
 from ombud.directory.services import person_save, person_deactivate, user_create
 hana_person = person_save(actor="test", person=Person(employee_id="C010", name="Hana Quill"))

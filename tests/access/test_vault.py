@@ -18,6 +18,7 @@ from ombud.access.models import (
     StaffKey,
 )
 from ombud.access.services import (
+    case_create,
     case_key_grant,
     case_key_open,
     case_private_key,
@@ -26,7 +27,6 @@ from ombud.access.services import (
 from ombud.access.session import COOKIE_NAME, SESSION_FIELD
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case
-from ombud.cases.services import case_create
 from ombud.crypto import aead, boxes
 from ombud.crypto.errors import DecryptionFailed
 from ombud.directory.models import User

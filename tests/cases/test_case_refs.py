@@ -12,8 +12,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from ombud.access.services import case_create
 from ombud.cases.models import Case, CaseRefCounter
-from ombud.cases.services import case_create
 from tests.test_serve import start, stop, wait_for_health
 
 CLIENTS = 16

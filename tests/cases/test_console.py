@@ -12,9 +12,9 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from ombud.access.models import CaseKeyGrant, Conflict
+from ombud.access.reading import case_parties_read
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case
-from ombud.cases.selectors import case_parties_read
 from ombud.directory.services import person_save, user_create
 from tests.access.reports import against
 from tests.access.test_vault import signed_in

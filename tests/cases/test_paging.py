@@ -88,7 +88,7 @@ def queries_for(client, url: str) -> tuple[int, str]:
 
 
 def test_the_case_list_pages_in_its_order_and_the_next_page_keeps_the_filters(cast, monkeypatch):
-    monkeypatch.setattr("ombud.cases.views.INBOX_PAGE", 2)
+    monkeypatch.setattr("ombud.web.cases.views.INBOX_PAGE", 2)
     made = []
     for hours in (0, 30, 5, 20, 10):  # received at different times: different deadlines
         with time_machine.travel(T0 + dt.timedelta(hours=hours), tick=False):

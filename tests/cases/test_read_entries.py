@@ -14,10 +14,10 @@ from django.urls import URLPattern, URLResolver
 
 import ombud
 from ombud.audit.models import AuditEntry
-from ombud.audit.views import LOOKING
-from ombud.cases import urls as case_urls
 from ombud.cases.models import Attachment, Case, Message
 from ombud.directory.models import User
+from ombud.web.audit.views import LOOKING
+from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import reporter_signed_in, staff_open
@@ -198,7 +198,7 @@ def test_the_reporter_reading_her_own_case_leaves_no_read_entry(cast):
 OPENERS: dict[str, dict[str, str]] = {
     "case_key_open": {
         "ombud.access.services": "defines it; re-seals keys owed by pending grants",
-        "ombud.cases.selectors": "the door",
+        "ombud.access.reading": "the door",
     },
     "case_private_key": {"ombud.access.services": "defines it"},
     "case_key_open_by_reporter": {
@@ -207,12 +207,12 @@ OPENERS: dict[str, dict[str, str]] = {
         "ombud.intake.reporter_session": "the reporter's signed-in state",
     },
     "reporter_case_content": {
-        "ombud.cases.selectors": "defines it",
-        "ombud.intake.views": "the reporter's status page",
+        "ombud.access.reading": "defines it",
+        "ombud.web.intake.views": "the reporter's status page",
         "ombud.api.api": "the reporter's API",
     },
     "decrypt": {
-        "ombud.cases.selectors": "the door: case records",
+        "ombud.access.reading": "the door: case records",
         "ombud.access.services": "the reporter's sealed copy of a case key",
         "ombud.access.session": "a staff key kept in the session",
         "ombud.intake.reporter_session": "a reporter's key kept in the session",
@@ -268,7 +268,7 @@ def _names(tree: ast.Module) -> set[str]:
 
 def test_no_module_but_the_door_opens_case_content():
     modules = _modules()
-    assert "ombud.cases.views" in modules and "ombud.api.api" in modules  # the walk works
+    assert "ombud.web.cases.views" in modules and "ombud.api.api" in modules  # the walk works
     wrong = [
         f"{module} uses {name}"
         for module, tree in modules.items()
@@ -280,16 +280,16 @@ def test_no_module_but_the_door_opens_case_content():
 
 def test_the_door_has_no_other_public_way_to_content_and_its_helpers_stay_inside():
     modules = _modules()
-    door = modules["ombud.cases.selectors"]
+    door = modules["ombud.access.reading"]
     functions = {node.name for node in door.body if isinstance(node, ast.FunctionDef)}
     assert {name for name in functions if not name.startswith("_")} == DOORS
     private = {name for name in functions if name.startswith("_")}
     wrong = []
     for module, tree in modules.items():
-        if module == "ombud.cases.selectors":
+        if module == "ombud.access.reading":
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "ombud.cases.selectors":
+            if isinstance(node, ast.ImportFrom) and node.module == "ombud.access.reading":
                 wrong += [f"{module} imports {a.name}" for a in node.names if a.name in private]
             if isinstance(node, ast.Attribute) and node.attr in private:
                 wrong.append(f"{module} uses {node.attr}")

@@ -143,7 +143,7 @@ SETUP = """
 from ombud.access.recovery import recovery_key_create
 from ombud.directory.models import Person
 from ombud.directory.services import person_save, role_grant, user_create
-from ombud.intake.report import Identity, Report
+from ombud.cases.report import Identity, Report
 from ombud.intake.services import report_submit
 recovery_key_create(actor="test", shares=3, threshold=2)
 for name, role in (("hana", "handler"), ("sunniva", "head-of-ethics")):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from ombud.audit.models import AuditEntry
 from ombud.audit.selectors import audit_verify
 from ombud.audit.services import public_key
+from ombud.demo import DEMO_PASSWORD, demo_load
 from ombud.directory import roles
-from ombud.directory.demo import DEMO_PASSWORD, demo_load
 from ombud.directory.models import Person, User
 from ombud.directory.selectors import person_management_chain, users_with_role
 from tests.conftest import sign_in, signs_in

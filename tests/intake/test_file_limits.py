@@ -24,10 +24,10 @@ from PIL import ExifTags, Image
 
 from ombud import config
 from ombud.cases.models import Case
+from ombud.cases.report import FILE_BYTES_MAX
 from ombud.intake import attachments
 from ombud.intake.attachments import AttachmentRefused, Limits, accept
 from ombud.intake.models import DraftFile
-from ombud.intake.report import FILE_BYTES_MAX
 from ombud.intake.uploads import cleaning_limits
 from tests.intake.helpers import report_fields
 

@@ -14,8 +14,8 @@ from PIL import Image
 from ombud.access.models import RecoveryKey
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case
+from ombud.cases.report import FILE_BYTES_MAX
 from ombud.intake.models import Draft, DraftFile
-from ombud.intake.report import FILE_BYTES_MAX
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import receipt_on, report_fields, reporter_signed_in, staff_open
 from tests.intake.test_attachments import photo_in_a_pdf

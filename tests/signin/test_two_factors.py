@@ -15,9 +15,9 @@ from django.test import Client
 from django_otp.oath import hotp
 
 from ombud.access.models import PendingGrant
+from ombud.access.services import case_create
 from ombud.access.session import COOKIE_NAME
 from ombud.audit.models import AuditEntry
-from ombud.cases.services import case_create
 from ombud.directory.services import user_create
 from ombud.signin.models import RecoveryCode, TOTPDevice
 from ombud.signin.services import STEP

@@ -34,6 +34,7 @@ from ombud.access.models import (
 )
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case
+from ombud.cases.services import case_ref_next
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
 from ombud.directory.models import Person, User
@@ -491,7 +492,7 @@ def case_keys_new(case: Case) -> bytes:
 def _reporter_of(case: Case, case_key: bytes) -> Person | None:
     """A named or confidential reporter's directory entry (only a key holder can
     see who she is); None for an anonymous one."""
-    from ombud.cases.selectors import case_reporter_for_conflicts
+    from ombud.access.reading import case_reporter_for_conflicts
 
     return case_reporter_for_conflicts(case=case, case_key=case_key)
 
@@ -617,3 +618,21 @@ def case_readers_missing(*, actor: User | str, case: Case) -> bool:
 
 def key_holders(case: Case) -> QuerySet[User]:
     return User.objects.filter(case_key_grants__case=case)
+
+
+def case_create(
+    *, actor: User | str, readers: Iterable[User], check_readers: bool = True
+) -> tuple[Case, bytes]:
+    """A new case, its key sealed to ``readers`` and to the recovery key.
+    Returns the case and its key; the key is never stored in clear."""
+    with transaction.atomic():
+        case = Case(ref=case_ref_next())
+        case_key = case_keys_new(case)
+        case.save()
+        case_key_seal_to_recovery(actor=actor, case=case, case_key=case_key)
+        audit_record(actor=actor, action="cases.case.created", obj=case, details={"case": case.ref})
+        for reader in readers:
+            case_key_grant(actor=actor, case=case, user=reader, case_key=case_key)
+        if check_readers:  # otherwise routing, which follows, checks
+            case_readers_missing(actor=actor, case=case)
+        return case, case_key

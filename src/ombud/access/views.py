@@ -4,13 +4,12 @@ path, which alone may give a key holder a new key pair."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView, PasswordResetConfirmView
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
@@ -56,13 +55,6 @@ class PasswordChange(PasswordChangeView):
         logout(self.request)
         messages.success(self.request, _("Your password was changed. Sign in with the new one."))
         return HttpResponseRedirect(reverse("login"))
-
-
-class FirstOrForgottenPasswordForm(PasswordResetForm):
-    """Also for accounts that never had a password (made by an administrator)."""
-
-    def get_users(self, email: str) -> Iterator[User]:
-        return iter(User.objects.filter(email__iexact=email, is_active=True))
 
 
 class OwnerPasswordReset(PasswordResetConfirmView):

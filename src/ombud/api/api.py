@@ -17,17 +17,17 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from ninja.security.http import HttpAuthBase
 
+from ombud.access.reading import reporter_case_content
 from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
 from ombud.cases.models import Message
-from ombud.cases.selectors import reporter_case_content
+from ombud.cases.report import FILE_BYTES_MAX, FILES_MAX, Accused, Identity, PriorReport, Report
 from ombud.deadlines.models import OutsideChannel
 from ombud.deadlines.selectors import outside_channels_for
 from ombud.directory.models import Person
 from ombud.intake import ratelimit
 from ombud.intake.attachments import AttachmentRefused, accept
 from ombud.intake.ratelimit import CountedThrottle
-from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX, Accused, Identity, PriorReport, Report
 from ombud.intake.services import (
     REPORTER,
     ReceiptUnknown,

@@ -9,7 +9,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from ombud.intake import report as r
+from ombud.cases import report as r
 
 CategorySlug = Literal[
     "sexual_assault",

@@ -27,7 +27,8 @@ from ombud.audit.models import (
 from ombud.crypto import chain, signing
 
 if TYPE_CHECKING:
-    from ombud.directory.models import User
+    # Any Django user: the log sits below the directory and needs only her key and name.
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 
 @functools.cache

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
@@ -12,13 +15,26 @@ from django_tasks import task
 from ombud.audit.models import AuditCheckpoint, chain_time
 from ombud.language import in_organisation_language
 
+# Who the auditors are is the directory's to say, a layer above the log: its
+# DirectoryConfig.ready() hands the question over here.
+_auditors: list[Callable[[], Iterable[Any]]] = []
+
+
+def auditors_from(source: Callable[[], Iterable[Any]]) -> None:
+    """Where the daily checkpoint finds its readers (the active auditors)."""
+    _auditors[:] = [source]
+
+
+def auditors() -> Iterable[Any]:
+    if not _auditors:
+        raise RuntimeError("the directory has not said who the auditors are")
+    return _auditors[0]()
+
 
 @task()
 @in_organisation_language
 def mail_daily_checkpoint(checkpoint_id: int) -> int:
     """E-mail the daily checkpoint to every auditor, so copies exist off the server."""
-    from ombud.directory.selectors import users_with_role
-
     checkpoint = AuditCheckpoint.objects.get(pk=checkpoint_id)
     if checkpoint.day is None:
         raise ValueError(f"checkpoint {checkpoint_id} is not a daily one")
@@ -58,7 +74,7 @@ def mail_daily_checkpoint(checkpoint_id: int) -> int:
             )
         }
     sent = 0
-    for user in users_with_role("auditor"):
+    for user in auditors():
         if user.email:
             sent += send_mail(subject, body, None, [user.email])
     return sent

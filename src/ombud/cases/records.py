@@ -3,7 +3,7 @@ each ciphertext to its case, kind, record and version (``aead.record_context``),
 so a ciphertext moved to another record or put back from an old version fails.
 
 Opening them is not here: it happens only behind the door in
-``ombud.cases.selectors``, which writes the read entry."""
+``ombud.access.reading``, which writes the read entry."""
 
 from __future__ import annotations
 

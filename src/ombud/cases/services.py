@@ -1,23 +1,18 @@
-"""Creating cases. Content arrives with the intake; this is the key material."""
+"""Case references, notes and links. A new case is made with its key material by
+`ombud.access.services.case_create`, which takes its reference from here."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from ombud.access.services import (
-    case_key_grant,
-    case_key_seal_to_recovery,
-    case_keys_new,
-    case_readers_missing,
-)
 from ombud.audit.services import audit_record
-from ombud.cases.models import Case, CaseLink, CaseNote, CaseRefCounter
+from ombud.cases.models import Case, CaseLink, CaseNote, CaseRefCounter, Message, TimelineEvent
 from ombud.cases.records import record_seal_json
+from ombud.cases.signals import case_event, reporter_news
 from ombud.directory.models import User
 
 
@@ -34,7 +29,7 @@ def case_ref_highest(year: int) -> int:
     return int(last.rsplit("-", 1)[1]) if last else 0
 
 
-def _next_ref() -> str:
+def case_ref_next() -> str:
     """The year's next reference, from its counter; called inside the transaction
     that makes the case. Raising the counter first locks its row (PostgreSQL) or
     takes the write lock (SQLite, whose transactions begin IMMEDIATE) until the
@@ -51,24 +46,6 @@ def _next_ref() -> str:
         except IntegrityError:
             pass  # another report made the row meanwhile: raise that one
     return f"OMB-{year}-{counter.values_list('last', flat=True).get():06d}"
-
-
-def case_create(
-    *, actor: User | str, readers: Iterable[User], check_readers: bool = True
-) -> tuple[Case, bytes]:
-    """A new case, its key sealed to ``readers`` and to the recovery key.
-    Returns the case and its key; the key is never stored in clear."""
-    with transaction.atomic():
-        case = Case(ref=_next_ref())
-        case_key = case_keys_new(case)
-        case.save()
-        case_key_seal_to_recovery(actor=actor, case=case, case_key=case_key)
-        audit_record(actor=actor, action="cases.case.created", obj=case, details={"case": case.ref})
-        for reader in readers:
-            case_key_grant(actor=actor, case=case, user=reader, case_key=case_key)
-        if check_readers:  # otherwise routing, which follows, checks
-            case_readers_missing(actor=actor, case=case)
-        return case, case_key
 
 
 def case_note_add(*, actor: User, case: Case, case_key: bytes, body: str) -> CaseNote:
@@ -98,3 +75,31 @@ def case_link(*, actor: User, case: Case, other: Case, kind: str) -> CaseLink:
             details={"case": case.ref, "other": other.ref, "kind": kind},
         )
     return link
+
+
+@sensitive_variables()
+def message_to_reporter(
+    *, actor: User, case: Case, case_key: bytes, body: str, counts_as_news: bool = True
+) -> Message:
+    """A message to the reporter. It meets the "news" deadlines unless it is the
+    acknowledgement itself (the directive's feedback must be more than that)."""
+    with transaction.atomic():
+        message = Message(case=case, direction=Message.Direction.TO_REPORTER, author=actor)
+        message.body = record_seal_json(
+            case_key=case_key,
+            case=case,
+            kind="message",
+            record_id=message.id,
+            data={"body": body, "information": False},
+        )
+        message.save(force_insert=True)
+        TimelineEvent.objects.create(
+            case=case, kind=TimelineEvent.Kind.MESSAGE_TO_REPORTER, at=message.created_at
+        )
+        if counts_as_news:
+            case_event.send(sender=Case, case=case, event="update", at=message.created_at)
+        reporter_news.send(sender=Case, case=case)
+        audit_record(
+            actor=actor, action="cases.message.to_reporter", obj=case, details={"case": case.ref}
+        )
+    return message

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case, Category, State, TimelineEvent
+from ombud.cases.signals import case_event, reporter_news
 from ombud.directory.models import User
-from ombud.operations.notify import reporter_news
 
 LEVEL = "level"  # the current level's members
 READERS = "readers"  # the current level and assigned investigators
@@ -99,9 +99,7 @@ def case_transition(
     outcome: str = "",
     reason: str = "",
 ) -> Case:
-    from ombud.cases.services import case_note_add
-    from ombud.deadlines.services import deadlines_on_event
-    from ombud.intake.services import message_to_reporter
+    from ombud.cases.services import case_note_add, message_to_reporter
 
     transition = BY_NAME.get(name)
     if transition is None or case.state not in transition.source:
@@ -149,7 +147,7 @@ def case_transition(
     previous = case.state
     case.refresh_from_db()
     TimelineEvent.objects.create(case=case, kind=transition.event, at=now)
-    reporter_news(case)
+    reporter_news.send(sender=Case, case=case)
     audit_record(
         actor=actor,
         action="cases.case.transitioned",
@@ -167,7 +165,10 @@ def case_transition(
         message_to_reporter(
             actor=actor, case=case, case_key=case_key, body=f"{heading}\n\n{reason}".strip()
         )
-    deadlines_on_event(
-        case=case, event="reopened" if name == "reopen" else transition.target, at=now
+    case_event.send(
+        sender=Case,
+        case=case,
+        event="reopened" if name == "reopen" else transition.target,
+        at=now,
     )
     return case

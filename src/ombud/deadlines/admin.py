@@ -23,7 +23,7 @@ from ombud.deadlines.rules import (
     policy_use_change_propose,
     rules_check,
 )
-from ombud.directory.admin import AdministratorsOnly, _actor, admin_site
+from ombud.directory.admin import AdministratorsOnly, admin_actor, admin_site
 
 
 class PolicyForm(forms.ModelForm):
@@ -93,7 +93,7 @@ class DeadlinePolicyAdmin(WaitsForFourEyes):
         fields = {name: form.cleaned_data[name] for name in changed}
         if fields:
             stored = DeadlinePolicy.objects.get(pk=obj.pk) if change else DeadlinePolicy()
-            policy_change_propose(actor=_actor(request), policy=stored, fields=fields)
+            policy_change_propose(actor=admin_actor(request), policy=stored, fields=fields)
 
 
 @admin.register(DeadlinePolicyUse, site=admin_site)
@@ -105,7 +105,7 @@ class DeadlinePolicyUseAdmin(WaitsForFourEyes):
     ) -> None:
         stored = DeadlinePolicyUse.objects.get(pk=obj.pk) if change else DeadlinePolicyUse()
         policy_use_change_propose(
-            actor=_actor(request), use=stored, category=obj.category, policy=obj.policy
+            actor=admin_actor(request), use=stored, category=obj.category, policy=obj.policy
         )
 
 
@@ -141,4 +141,6 @@ class OutsideChannelAdmin(AdministratorsOnly):
     def save_model(
         self, request: HttpRequest, obj: OutsideChannel, form: ModelForm, change: bool
     ) -> None:
-        outside_channel_save(actor=_actor(request), channel=obj, changed=list(form.changed_data))
+        outside_channel_save(
+            actor=admin_actor(request), channel=obj, changed=list(form.changed_data)
+        )

@@ -8,4 +8,11 @@ class DeadlinesConfig(AppConfig):
     verbose_name = _("Deadlines")
 
     def ready(self) -> None:
-        from ombud.deadlines import rules  # noqa: F401 - registers how policy changes apply
+        from ombud.deadlines import (
+            receivers,  # noqa: F401 - follows the case's events
+            rules,  # noqa: F401 - registers how policy changes apply
+        )
+        from ombud.deadlines.services import deadlines_sweep
+        from ombud.operations.worker import periodic_duty
+
+        periodic_duty(deadlines_sweep)

@@ -267,7 +267,7 @@ def deadline_extend(
     """Give an extendable internal deadline more time, with a reason the reporter reads."""
     from django.core.exceptions import ValidationError
 
-    from ombud.intake.services import message_to_reporter
+    from ombud.cases.services import message_to_reporter
 
     rule = next((r for r in _rules(case) if r["name"] == name), None)
     deadline = Deadline.objects.filter(case=case, name=name, state=Deadline.State.OPEN).first()

@@ -5,11 +5,13 @@ Changes made here go through the directory services, so each is audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -36,7 +38,7 @@ from ombud.directory.services import (
 )
 
 
-def _actor(request: HttpRequest) -> User:
+def admin_actor(request: HttpRequest) -> User:
     """The administrator acting; only they reach a model admin (see has_permission)."""
     if not isinstance(request.user, User):
         raise PermissionDenied
@@ -175,7 +177,7 @@ class PersonAdmin(AdministratorsOnly):
             # Added by hand, not by the directory import (an external board member or
             # investigator): an account linked to it would get its password link, so
             # the entry waits for a second ladder member.
-            GATES["person_add"](actor=_actor(request), person=obj)
+            GATES["person_add"](actor=admin_actor(request), person=obj)
             obj.pk = None
             self.message_user(
                 request,
@@ -187,7 +189,7 @@ class PersonAdmin(AdministratorsOnly):
                 level=messages.WARNING,
             )
             return
-        person_save(actor=_actor(request), person=obj, changed=list(form.changed_data))
+        person_save(actor=admin_actor(request), person=obj, changed=list(form.changed_data))
         if change and {"is_executive", "manager", "grade", "email"} & set(form.changed_data):
             obj.refresh_from_db()
             wanted = {
@@ -257,7 +259,7 @@ class RoleAssignmentAdmin(AdministratorsOnly):
         self, request: HttpRequest, obj: RoleAssignment, form: ModelForm, change: bool
     ) -> None:
         try:
-            saved = role_grant(actor=_actor(request), user=obj.user, role=obj.role.code)
+            saved = role_grant(actor=admin_actor(request), user=obj.user, role=obj.role.code)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
             obj.pk = None
@@ -278,7 +280,7 @@ class RoleAssignmentAdmin(AdministratorsOnly):
         return super().response_add(request, obj, post_url_continue)
 
     def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
-        if not role_revoke(actor=_actor(request), user=obj.user, role=obj.role.code):
+        if not role_revoke(actor=admin_actor(request), user=obj.user, role=obj.role.code):
             self.message_user(
                 request,
                 _("Taking away %(role)s from %(user)s waits for a second ladder member.")
@@ -353,7 +355,7 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
         for user in queryset.filter(is_active=True).exclude(email=""):
             _send_password_link(request, user)
             audit_record(
-                actor=_actor(request),
+                actor=admin_actor(request),
                 action="directory.user.password_link_sent",
                 obj=user,
                 details={"username": user.get_username()},
@@ -364,7 +366,7 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
         if not change:
             created = user_create(
-                actor=_actor(request),
+                actor=admin_actor(request),
                 username=obj.get_username(),
                 password=None,
                 person=form.cleaned_data["person"],
@@ -377,20 +379,25 @@ class OmbudUserAdmin(AdministratorsOnly, UserAdmin):
         obj.save()
         if "is_active" in form.changed_data:
             if obj.is_active:
-                users_reactivated(actor=_actor(request), users=[obj])
+                users_reactivated(actor=admin_actor(request), users=[obj])
             else:
-                users_deactivated(actor=_actor(request), users=[obj])
+                users_deactivated(actor=admin_actor(request), users=[obj])
         audit_record(
-            actor=_actor(request),
+            actor=admin_actor(request),
             action="directory.user.saved",
             obj=obj,
             details={"username": obj.get_username(), "fields": sorted(form.changed_data)},
         )
 
 
-def _send_password_link(request: HttpRequest, user: User) -> None:
-    from ombud.access.views import FirstOrForgottenPasswordForm
+class FirstOrForgottenPasswordForm(PasswordResetForm):
+    """Also for accounts that never had a password (made by an administrator)."""
 
+    def get_users(self, email: str) -> Iterator[User]:
+        return iter(User.objects.filter(email__iexact=email, is_active=True))
+
+
+def _send_password_link(request: HttpRequest, user: User) -> None:
     form = FirstOrForgottenPasswordForm({"email": user.email})
     if form.is_valid():
         form.save(request=request, use_https=request.is_secure())

@@ -5,7 +5,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from ombud.audit.services import audit_record
-from ombud.directory.admin import AdministratorsOnly, _actor, admin_site
+from ombud.directory.admin import AdministratorsOnly, admin_actor, admin_site
 from ombud.intake.models import Guidance
 
 
@@ -24,7 +24,7 @@ class GuidanceAdmin(AdministratorsOnly):
         obj.pk = 1
         obj.save()
         audit_record(
-            actor=_actor(request),
+            actor=admin_actor(request),
             action="intake.guidance.saved",
             obj=obj,
             details={"fields": sorted(form.changed_data)},

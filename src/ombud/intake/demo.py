@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ombud.cases.models import Case
-from ombud.intake.report import Accused, Identity, PriorReport, Report
+from ombud.cases.report import Accused, Identity, PriorReport, Report
 from ombud.intake.services import REPORTER, report_submit
 
 RECEIPTS_FILE = "demo-receipts.txt"

@@ -10,9 +10,9 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ombud.cases import report as r
 from ombud.cases.models import Category, Channel, Context
 from ombud.directory.models import Person
-from ombud.intake import report as r
 
 
 def _lines(text: str) -> list[str]:

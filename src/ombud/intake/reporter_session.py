@@ -11,11 +11,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_variables
 
+from ombud.access.reading import ReporterAccess
 from ombud.access.services import CaseKeyUnavailable, case_key_open_by_reporter
 from ombud.cases.models import Case
 from ombud.crypto import aead
 from ombud.crypto.errors import DecryptionFailed
-from ombud.intake.services import ReporterAccess
 
 SESSION_FIELD = "ombud_reporter"
 COOKIE_NAME = "ombud_reporter"

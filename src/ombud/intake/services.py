@@ -14,22 +14,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from ombud.access.reading import ReporterAccess
 from ombud.access.routing import case_route
 from ombud.access.services import (
     CaseKeyUnavailable,
+    case_create,
     case_key_open_by_reporter,
     case_key_seal_to_reporter,
 )
 from ombud.audit.services import audit_record
 from ombud.cases.models import Attachment, Case, Message, Party, TimelineEvent
 from ombud.cases.records import record_seal, record_seal_json
-from ombud.cases.services import case_create
+from ombud.cases.report import ACKNOWLEDGE_DAYS, Report
+from ombud.cases.signals import case_event
 from ombud.crypto import receipts
-from ombud.deadlines.services import deadlines_on_event
 from ombud.directory.models import Person, User
 from ombud.intake.attachments import Accepted
-from ombud.intake.report import ACKNOWLEDGE_DAYS, Report
-from ombud.operations.notify import reporter_contact_seal, reporter_news
+from ombud.operations.notify import reporter_contact_seal
 
 REPORTER = "reporter"  # the audit log's actor for what a reporter does: no identity
 
@@ -43,12 +44,6 @@ class Submitted:
     case: Case
     receipt: str
     acknowledge_by: datetime.date
-
-
-@dataclass(frozen=True)
-class ReporterAccess:
-    case: Case
-    case_key: bytes
 
 
 @sensitive_variables()
@@ -136,7 +131,7 @@ def report_submit(
             case.reporter_contact = reporter_contact_seal(identity.email)
             case.save(update_fields=["reporter_contact"])
         case_route(actor=actor, case=case, case_key=case_key, reporter=reporter)
-        deadlines_on_event(case=case, event="received", at=case.created_at)
+        case_event.send(sender=Case, case=case, event="received", at=case.created_at)
         acknowledge_by = case.acknowledge_by or acknowledge_by
         for accepted in files:
             attachment_store(case=case, case_key=case_key, accepted=accepted)
@@ -204,33 +199,5 @@ def message_from_reporter(
             action="cases.message.from_reporter",
             obj=case,
             details={"case": case.ref, "attachments": len(files), "information": information},
-        )
-    return message
-
-
-@sensitive_variables()
-def message_to_reporter(
-    *, actor: User, case: Case, case_key: bytes, body: str, counts_as_news: bool = True
-) -> Message:
-    """A message to the reporter. It meets the "news" deadlines unless it is the
-    acknowledgement itself (the directive's feedback must be more than that)."""
-    with transaction.atomic():
-        message = Message(case=case, direction=Message.Direction.TO_REPORTER, author=actor)
-        message.body = record_seal_json(
-            case_key=case_key,
-            case=case,
-            kind="message",
-            record_id=message.id,
-            data={"body": body, "information": False},
-        )
-        message.save(force_insert=True)
-        TimelineEvent.objects.create(
-            case=case, kind=TimelineEvent.Kind.MESSAGE_TO_REPORTER, at=message.created_at
-        )
-        if counts_as_news:
-            deadlines_on_event(case=case, event="update", at=message.created_at)
-        reporter_news(case)
-        audit_record(
-            actor=actor, action="cases.message.to_reporter", obj=case, details={"case": case.ref}
         )
     return message

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
 
+from ombud.cases.report import FILE_BYTES_MAX
 from ombud.intake.attachments import MEGABYTE, Limits
-from ombud.intake.report import FILE_BYTES_MAX
 
 
 def draft_bytes_max() -> int:

@@ -7,4 +7,7 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from ombud.operations import alarms  # noqa: F401 - connects the receivers
+        from ombud.operations import (
+            alarms,  # noqa: F401 - connects the receivers
+            receivers,  # noqa: F401 - the reporter's news mail
+        )

@@ -7,34 +7,15 @@ the private file stays where the worker runs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ombud import config
 from ombud.cases.models import Case
 from ombud.crypto import boxes
 from ombud.language import in_organisation_language
 from ombud.operations.models import OutboxMessage
+from ombud.operations.notify_key import notify_public_key
 from ombud.operations.outbox import outbox_put
-
-
-def _public_path() -> Path:
-    key = settings.CONFIG.notify_key_file
-    return key.with_name(key.name + ".pub")
-
-
-def notify_public_key() -> bytes:
-    path = _public_path()
-    if not path.exists():
-        private = config.notify_private_key(settings.CONFIG)  # made on first use
-        path.write_text(boxes.public_of(private).hex() + "\n")
-    return bytes.fromhex(path.read_text().strip())
-
-
-def notify_private_key() -> bytes:
-    return config.notify_private_key(settings.CONFIG)
 
 
 def reporter_contact_seal(address: str) -> bytes:

@@ -16,8 +16,10 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.utils import timezone
 
+from ombud.crypto import boxes
 from ombud.operations.mailfolder import FolderBackend
 from ombud.operations.models import OutboxMessage, Outcome
+from ombud.operations.notify_key import notify_private_key
 
 logger = logging.getLogger(__name__)
 MAX_BACKOFF = dt.timedelta(hours=1)
@@ -46,9 +48,6 @@ def outbox_put(
 
 
 def _unseal(sealed: bytes) -> str:
-    from ombud.crypto import boxes
-    from ombud.operations.notify import notify_private_key
-
     return boxes.unseal(notify_private_key(), sealed).decode()
 
 

@@ -22,8 +22,6 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as QueueWorker
 
 from ombud.audit.services import audit_checkpoint_daily
-from ombud.deadlines.services import deadlines_sweep
-from ombud.intake.drafts import drafts_expired_clear
 from ombud.operations.models import WorkerHeartbeat
 from ombud.operations.outbox import outbox_send
 
@@ -36,13 +34,21 @@ def sessions_expired_clear() -> None:
     SessionStore.clear_expired()
 
 
+# The apps above operations add theirs in their AppConfig.ready(), through
+# periodic_duty: intake clears expired drafts, deadlines sweeps every tick (5 s:
+# due deadlines only, through their index). The outbox stays last, so what a
+# duty queues is sent in the same tick.
 PERIODIC: list[Callable[[], object]] = [
     audit_checkpoint_daily,
     sessions_expired_clear,
-    drafts_expired_clear,
-    deadlines_sweep,  # every tick (5 s): due deadlines only, through their index
     outbox_send,
 ]
+
+
+def periodic_duty(duty: Callable[[], object]) -> None:
+    """Run ``duty`` every tick, before the outbox (once, however often it is added)."""
+    if duty not in PERIODIC:
+        PERIODIC.insert(PERIODIC.index(outbox_send), duty)
 
 
 def heartbeat_record(*, worker_id: str, started_at: dt.datetime) -> None:

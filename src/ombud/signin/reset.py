@@ -24,7 +24,7 @@ from ombud.audit.services import audit_record
 from ombud.crypto import boxes
 from ombud.directory.models import User
 from ombud.language import in_organisation_language
-from ombud.operations.notify import notify_private_key, notify_public_key
+from ombud.operations.notify_key import notify_private_key, notify_public_key
 from ombud.operations.outbox import outbox_put
 
 logger = logging.getLogger("ombud.signin")

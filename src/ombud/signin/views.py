@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from ombud.access.backends import EnrolmentRequired
 from ombud.crypto.errors import KeyDerivationBusy
 from ombud.directory.models import User
 from ombud.navigation import landing
+from ombud.signin.backends import EnrolmentRequired
 from ombud.signin.models import RecoveryCode
 from ombud.signin.reset import password_reset_request
 from ombud.signin.services import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from ombud.audit.permissions import may_read_audit_log
+from ombud.web.audit.permissions import may_read_audit_log
 
 register = template.Library()
 register.filter("reads_audit_log", may_read_audit_log)

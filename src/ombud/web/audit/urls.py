@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ombud.audit import views
+from ombud.web.audit import views
 
 app_name = "audit"
 urlpatterns = [

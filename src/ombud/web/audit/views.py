@@ -14,14 +14,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ombud.audit.forms import AuditFilter
 from ombud.audit.models import AuditEntry
-from ombud.audit.permissions import may_read_audit_log
 from ombud.audit.selectors import audit_entries, audit_verify
-from ombud.audit.sentences import PERMISSIONS, describe
 from ombud.audit.services import audit_record, public_key
 from ombud.cases.models import Case
 from ombud.directory.models import User
+from ombud.web.audit.forms import AuditFilter
+from ombud.web.audit.permissions import may_read_audit_log
+from ombud.web.audit.sentences import PERMISSIONS, describe
 
 # What counts as looking at a case, for "who looked at this case".
 LOOKING = {

@@ -1,6 +1,6 @@
 """Staff pages: the inbox, a case, replies to the reporter, attachments, oral reports.
 Every case is reached through ``case_get_for_user``, and its content only through the
-doors of ``ombud.cases.selectors``, which write the read entry."""
+doors of ``ombud.access.reading``, which write the read entry."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.models import CaseReader, LadderLevel
+from ombud.access.reading import (
+    CaseLocked,
+    CaseNotConfirmed,
+    case_attachment_read,
+    case_open_for_action,
+    case_parties_read,
+    case_read,
+)
 from ombud.access.routing import case_party_add, ladder
 from ombud.access.selectors import (
     case_get_for_user,
@@ -45,15 +53,8 @@ from ombud.access.standing import (
     level_members,
 )
 from ombud.cases.models import Case, CaseLink, Category, Party, State, TimelineEvent
-from ombud.cases.selectors import (
-    CaseLocked,
-    CaseNotConfirmed,
-    case_attachment_read,
-    case_open_for_action,
-    case_parties_read,
-    case_read,
-)
-from ombud.cases.services import case_link, case_note_add
+from ombud.cases.report import FILE_BYTES_MAX, FILES_MAX
+from ombud.cases.services import case_link, case_note_add, message_to_reporter
 from ombud.cases.workflow import OUTCOMES, SEVERITIES, case_transition, transitions_for
 from ombud.deadlines.models import Deadline
 from ombud.deadlines.selectors import deadline_figures
@@ -67,10 +68,15 @@ from ombud.intake.forms import (
     report_from_forms,
 )
 from ombud.intake.models import Guidance
-from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX
-from ombud.intake.services import message_to_reporter, report_submit
-from ombud.intake.views import _bound, _megabytes, _typed, files_accepted, report_form_step
+from ombud.intake.services import report_submit
 from ombud.navigation import opens, request_opens
+from ombud.web.intake.views import (
+    bound_forms,
+    files_accepted,
+    megabytes,
+    report_form_step,
+    typed_fields,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -643,11 +649,11 @@ def oral_report(request: HttpRequest) -> HttpResponse:
     extra: dict[str, object] = {"show_errors": False}
     file_errors: list[str] = []
     if request.method == "GET":
-        form, accused, prior = _bound(None, OralReportForm)
+        form, accused, prior = bound_forms(None, OralReportForm)
         fields: dict[str, list[str]] = {}
     else:
-        fields, action, extra = report_form_step(request, _typed(request), staff=True)
-        form, accused, prior = _bound(fields, OralReportForm)
+        fields, action, extra = report_form_step(request, typed_fields(request), staff=True)
+        form, accused, prior = bound_forms(fields, OralReportForm)
         files, file_errors = files_accepted(request)
         extra["show_errors"] = action == "save"
         valid = form.is_valid() and accused.is_valid() and prior.is_valid()
@@ -681,7 +687,7 @@ def oral_report(request: HttpRequest) -> HttpResponse:
             "prior": prior,
             "file_errors": file_errors,
             "files_max": FILES_MAX,
-            "file_mb_max": _megabytes(FILE_BYTES_MAX),
+            "file_mb_max": megabytes(FILE_BYTES_MAX),
             "find": (fields.get("find") or [""])[0],
             **extra,
         },

@@ -26,7 +26,7 @@ import datetime
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -38,13 +38,19 @@ from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.audit.services import audit_record
 from ombud.cases.models import Attachment, Case, CaseNote, Message, Party, TimelineEvent
 from ombud.cases.records import record_context
+from ombud.cases.report import AccusedRelationship, Report
 from ombud.crypto import aead
 from ombud.directory.models import Person, User
-from ombud.intake.report import AccusedRelationship, Report
 from ombud.integrity import RowTampered, rows_valid
 
-if TYPE_CHECKING:
-    from ombud.intake.services import ReporterAccess
+
+@dataclass(frozen=True)
+class ReporterAccess:
+    """A reporter's way into her own case: the case and the key her receipt derives."""
+
+    case: Case
+    case_key: bytes
+
 
 # The read entries: the auditors' "who looked at this case" counts these.
 READ = "cases.case.read"

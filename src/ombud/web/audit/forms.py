@@ -8,8 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ombud.audit.sentences import action_choices, actor_choices
 from ombud.cases.models import Case
+from ombud.web.audit.sentences import action_choices, actor_choices
 
 ISO_DAY = "%Y-%m-%d"  # what <input type="date"> sends and shows, whatever the language
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ombud.intake import views
+from ombud.web.intake import views
 
 app_name = "intake"
 urlpatterns = [

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ombud.cases.report import FILE_BYTES_MAX, FILES_MAX, MESSAGE_MAX
 from ombud.deadlines.selectors import outside_channels_for
 from ombud.directory.models import Person
 from ombud.intake import drafts, ratelimit
@@ -34,7 +35,6 @@ from ombud.intake.forms import (
 )
 from ombud.intake.models import Guidance
 from ombud.intake.ratelimit import rate_limited
-from ombud.intake.report import FILE_BYTES_MAX, FILES_MAX, MESSAGE_MAX
 from ombud.intake.reporter_session import reporter_access, reporter_sign_in, reporter_sign_out
 from ombud.intake.services import (
     REPORTER,
@@ -65,7 +65,7 @@ _OFFERED, _PICKED = "__matches", "__picked"
 DIRECTORY_MATCHES = 5
 
 
-def _megabytes(size: int, *, up: bool = False) -> str:
+def megabytes(size: int, *, up: bool = False) -> str:
     """One decimal; rounded up for a file's size, so one byte over never reads as the limit."""
     tenths = size * 10 / (1024 * 1024)
     return f"{(math.ceil(tenths) if up else math.floor(tenths)) / 10:.1f}"
@@ -95,8 +95,8 @@ def files_accepted(
                 _("“%(name)s” is %(size)s MB; the limit is %(max)s MB per file.")
                 % {
                     "name": upload.name,
-                    "size": _megabytes(upload.size or 0, up=True),
-                    "max": _megabytes(FILE_BYTES_MAX),
+                    "size": megabytes(upload.size or 0, up=True),
+                    "max": megabytes(FILE_BYTES_MAX),
                 }
             )
             continue
@@ -110,8 +110,8 @@ def files_accepted(
                 )
                 % {
                     "name": upload.name,
-                    "max": _megabytes(budget),
-                    "total": _megabytes(total, up=True),
+                    "max": megabytes(budget),
+                    "total": megabytes(total, up=True),
                 }
             )
             continue
@@ -126,7 +126,9 @@ def files_accepted(
     return accepted, errors
 
 
-def _bound(fields: dict[str, list[str]] | None, form_class: type[ReportForm] = ReportForm) -> Any:
+def bound_forms(
+    fields: dict[str, list[str]] | None, form_class: type[ReportForm] = ReportForm
+) -> Any:
     prior_formset = OralPriorReportFormSet if form_class is OralReportForm else PriorReportFormSet
     if fields is None:
         return (
@@ -239,7 +241,7 @@ def report_form_step(
     return fields, action, extra
 
 
-def _typed(request: HttpRequest) -> dict[str, list[str]]:
+def typed_fields(request: HttpRequest) -> dict[str, list[str]]:
     return {name: request.POST.getlist(name) for name in request.POST if name not in _NOT_KEPT}
 
 
@@ -309,11 +311,11 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         listed = drafts.draft_file_list(state)
         fields = state.fields if state else None
-        form, accused, prior = _bound(fields)
+        form, accused, prior = bound_forms(fields)
         if fields is not None:
             extra["show_errors"] = False
     else:
-        typed = _typed(request)
+        typed = typed_fields(request)
         for kept in (_OFFERED, _PICKED):
             typed[kept] = state.fields.get(kept, []) if state else []
         fields, action, extra = report_form_step(request, typed)
@@ -326,7 +328,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         )
         for accepted in new_files:
             listed.append(drafts.draft_file_add(state, accepted))
-        form, accused, prior = _bound(fields)
+        form, accused, prior = bound_forms(fields)
         if action == "review":
             if form.is_valid() and accused.is_valid() and prior.is_valid() and not file_errors:
                 return drafts.draft_cookie(request, redirect("intake:review"))
@@ -343,8 +345,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
             "files": listed,
             "file_errors": file_errors,
             "files_max": FILES_MAX,
-            "file_mb_max": _megabytes(FILE_BYTES_MAX),
-            "files_mb_max": _megabytes(draft_bytes_max()),
+            "file_mb_max": megabytes(FILE_BYTES_MAX),
+            "files_mb_max": megabytes(draft_bytes_max()),
             "find": ((fields or {}).get("find") or [""])[0],
             **extra,
         },
@@ -363,7 +365,7 @@ def report_review(request: HttpRequest) -> HttpResponse:
         return redirect("intake:new")
     if drafts.SENT in state.fields:
         return _already_sent(request, state)
-    form, accused, prior = _bound(state.fields)
+    form, accused, prior = bound_forms(state.fields)
     if not (form.is_valid() and accused.is_valid() and prior.is_valid()):
         return redirect("intake:new")
     report = report_from_forms(form, accused, prior)
@@ -572,7 +574,7 @@ def _status_page(
     status: int = 200,
 ) -> HttpResponse:
     """The reporter's own case: her report, state, deadlines, timeline, messages."""
-    from ombud.cases.selectors import reporter_case_content
+    from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
 
     return render(
@@ -587,8 +589,8 @@ def _status_page(
             "outside_channels": outside_channels_for(access.case.category),
             "file_errors": file_errors or [],
             "files_max": FILES_MAX,
-            "file_mb_max": _megabytes(FILE_BYTES_MAX),
-            "files_mb_max": _megabytes(draft_bytes_max()),
+            "file_mb_max": megabytes(FILE_BYTES_MAX),
+            "files_mb_max": megabytes(draft_bytes_max()),
         },
         status=status,
     )

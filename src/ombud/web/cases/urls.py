@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ombud.cases import views
+from ombud.web.cases import views
 
 app_name = "cases"
 urlpatterns = [
