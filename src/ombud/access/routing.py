@@ -76,8 +76,9 @@ def conflicted_user_ids(case: Case) -> set[int]:
     return {conflict.user_id for conflict in rows_valid(Conflict.objects.filter(case=case))}
 
 
-def start_level(case: Case) -> LadderLevel | None:
-    levels = ladder()
+def start_level(case: Case, levels: list[LadderLevel] | None = None) -> LadderLevel | None:
+    """Where ``case`` starts; ``levels`` is the ladder when the caller has just read it."""
+    levels = ladder() if levels is None else levels
     if not levels:
         return None
     rules = policy()
@@ -107,7 +108,7 @@ def _record_conflicts(*, actor: User | str, case: Case, people: dict[int, str]) 
 def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
     assignments = RoleAssignment.objects.filter(
         role=level.role_id, user__is_active=True, user__person__isnull=False
-    ).select_related("user")
+    ).select_related("user__person")  # the person: checked again at sealing
     return [
         assignment.user
         for assignment in rows_valid(assignments)
@@ -115,7 +116,7 @@ def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
     ]
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the caller's transaction if there is one
 @sensitive_variables()
 def case_route(
     *, actor: User | str, case: Case, case_key: bytes, reporter: Person | None = None
@@ -140,10 +141,11 @@ def case_route(
         return None
     _record_conflicts(actor=actor, case=case, people=people)
     excluded = conflicted_user_ids(case)
-    start = start_level(case)
+    levels = ladder()
+    start = start_level(case, levels)
     current: LadderLevel | None = None
     if start is not None:
-        for level in [level for level in ladder() if level.position >= start.position]:
+        for level in [level for level in levels if level.position >= start.position]:
             members = _level_members(level, excluded)
             for member in members:
                 case_key_grant(

@@ -58,7 +58,9 @@ def case_create(
 ) -> tuple[Case, bytes]:
     """A new case, its key sealed to ``readers`` and to the recovery key.
     Returns the case and its key; the key is never stored in clear."""
-    with transaction.atomic():
+    # No savepoint when called inside a transaction (the report's): an error
+    # rolls back the whole of it anyway.
+    with transaction.atomic(savepoint=False):
         case = Case(ref=_next_ref())
         case_key = case_keys_new(case)
         case.save()
