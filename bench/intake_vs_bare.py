@@ -136,7 +136,9 @@ def main() -> None:
     if args.database_url:
         import psycopg
 
-        name = f"ombud_bench_{secrets.token_hex(4)}"
+        # A database of its own beside the URL's: <name>_<random> (ombud_bench_… for "postgres").
+        base = args.database_url.rsplit("/", 1)[1].split("?")[0]
+        name = f"{'ombud_bench' if base in ('', 'postgres') else base}_{secrets.token_hex(4)}"
         with psycopg.connect(args.database_url, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
         env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + "/" + name
@@ -184,8 +186,9 @@ def main() -> None:
                 )
         if args.slowest:
             times, wall = sender.run(ENDPOINTS["report"], args.slowest * 25, args.slowest)
+            median = statistics.median(times)
             print(
-                f"\n{args.slowest} clients × 25 reports: median {statistics.median(times) * 1000:.0f}"
+                f"\n{args.slowest} clients × 25 reports: median {median * 1000:.0f}"
                 f" ms, p95 {p95(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms,"
                 f" {len(times) / wall:.1f} reports/s"
             )

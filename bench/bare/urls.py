@@ -16,7 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from ombud.urls import urlpatterns as ombud_urlpatterns
 
 TABLE = "bench_bare_write"
-CREATE = f"CREATE TABLE IF NOT EXISTS {TABLE} (id {{serial}} PRIMARY KEY, title TEXT, blob {{blob}})"
+CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (id {{serial}} PRIMARY KEY, title TEXT, blob {{blob}})"
+)
 
 
 @csrf_exempt

@@ -51,9 +51,7 @@ def test_a_checkpoint_is_signed_every_n_entries(db, settings):
     assert audit_verify(public_key=public_key()).checkpoints == 2
 
 
-def test_entries_written_together_chain_and_verify_like_entries_written_one_by_one(
-    db, settings
-):
+def test_entries_written_together_chain_and_verify_like_entries_written_one_by_one(db, settings):
     settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL = 4
     audit_record(actor="test", action="before")
     with transaction.atomic(), audit_batch():
