@@ -47,6 +47,8 @@ bench: $(STAMP)  ## run every bench in bench/ (long: see BENCHMARKS.md; BENCH_DB
 		case $$bench in \
 			bench/deadline_sweep.py) $(BIN)/python $$bench --database-url $(BENCH_DB) ;; \
 			bench/generate.py) OMBUD_DATA_DIR=var/bench DATABASE_URL= $(BIN)/python $$bench ;; \
+			bench/intake_vs_bare.py) $(BIN)/python $$bench --slowest 16 && \
+				$(BIN)/python $$bench --slowest 16 --database-url $(BENCH_DB) ;; \
 			*) $(BIN)/python $$bench ;; \
 		esac; \
 	done
