@@ -185,15 +185,15 @@ def test_a_report_through_the_api_costs_the_same_number_of_queries_as_today(
     #   5  case_create: the counter (update, read), the case, the recovery key and
     #      its seal
     #   2  the report and the reporter's seal written to the case
-    #  26  routing: 10 reads of the rules, parties, conflicts and ladder; per reader 5
-    #      (conflicts, key pair, grant read and written, pending grant cleared); 6
-    #      more (staff keys, role assignments, the case's level, a check that a
-    #      reader holds the key)
+    #  23  routing: 9 reads of the rules, parties, people, conflicts and ladder; per reader 5
+    #      (conflicts, key pair, grant read and written, pending grant cleared); 3
+    #      more (every level's members, who has a key pair, the case's level) and a
+    #      check that a reader holds the key
     #   7  deadlines (2 policy reads, a read, 3 deadlines, a read)
     #   2  the case's deadline written back, the timeline's "received"
     #   3  the report's 7 audit entries, written together (audit_batch): the head
     #      locked and read, the entries inserted, the head moved
     # (105 before issue 12: a savepoint in every service and 5 queries an entry.)
-    assert len(queries.captured_queries) == 54, "\n".join(
+    assert len(queries.captured_queries) == 51, "\n".join(
         query["sql"][:120] for query in queries.captured_queries
     )
