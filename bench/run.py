@@ -69,6 +69,14 @@ SECTIONS = (
         ),
     ),
     Section(
+        "intake_vs_bare",
+        "A report against a bare write",
+        (
+            "{python} bench/intake_vs_bare.py --slowest 16",
+            "{python} bench/intake_vs_bare.py --slowest 16 --database-url {pg}",
+        ),
+    ),
+    Section(
         "file_cleaning",
         "Cleaning a 40-megapixel photo",
         (

@@ -128,7 +128,10 @@ _database = dict(CONFIG.database)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes every transaction take the write lock when it begins, so the
     # web processes and the worker queue up instead of failing with "database is
-    # locked" when a read turns into a write.
+    # locked" when a read turns into a write. ombud.sqlite queues the writers fairly
+    # (a lock file beside the database) instead of leaving them to SQLite's busy
+    # handler, which sleeps and retries.
+    _database["ENGINE"] = "ombud.sqlite"
     _database["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ombud.audit.models import AuditCheckpoint, AuditEntry, AuditHead, audit_day, chain_time
 from ombud.audit.selectors import audit_verify
-from ombud.audit.services import audit_checkpoint_daily, audit_record, public_key
+from ombud.audit.services import audit_batch, audit_checkpoint_daily, audit_record, public_key
 from ombud.crypto import signing
 from ombud.operations.worker import BackgroundWorker
 
@@ -49,6 +49,50 @@ def test_a_checkpoint_is_signed_every_n_entries(db, settings):
         assert checkpoint.entry_hash == AuditEntry.objects.get(seq=checkpoint.seq).hash
         signing.verify(public_key(), checkpoint.message(), checkpoint.signature)
     assert audit_verify(public_key=public_key()).checkpoints == 2
+
+
+def test_entries_written_together_chain_and_verify_like_entries_written_one_by_one(db, settings):
+    settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL = 4
+    audit_record(actor="test", action="before")
+    with transaction.atomic(), audit_batch():
+        for number in range(6):  # a checkpoint falls inside the batch (entry 4)
+            entry = audit_record(actor="test", action=f"batched.{number}", details={"n": number})
+            assert entry._state.adding  # waits for the end of the batch
+        assert AuditEntry.objects.count() == 1
+    audit_record(actor="test", action="after")
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [entry.action for entry in entries] == [
+        "before",
+        *(f"batched.{number}" for number in range(6)),
+        "after",
+    ]
+    assert [entry.seq for entry in entries] == list(range(1, 9))
+    assert entries[3].details == '{"n":2}'
+    for before, after in zip(entries, entries[1:], strict=False):
+        assert after.prev_hash == before.hash
+        assert after.at >= before.at
+    assert [c.seq for c in AuditCheckpoint.objects.all()] == [4, 8]
+    assert AuditHead.objects.get(pk=1).hash == entries[-1].hash
+    result = audit_verify(public_key=public_key())
+    assert result.ok
+    assert result.checkpoints == 2
+
+
+def test_a_batch_keeps_no_entry_of_a_change_that_was_rolled_back(db):
+    class Abandoned(Exception):
+        pass
+
+    with transaction.atomic(), audit_batch():
+        audit_record(actor="test", action="kept")
+        with pytest.raises(Abandoned), transaction.atomic():
+            audit_record(actor="test", action="abandoned")
+            raise Abandoned
+        audit_record(actor="test", action="also kept")
+    with pytest.raises(Abandoned), transaction.atomic(), audit_batch():
+        audit_record(actor="test", action="never written")
+        raise Abandoned
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["kept", "also kept"]
+    assert audit_verify(public_key=public_key()).ok
 
 
 def test_entry_details_never_change_shape_in_storage(db):

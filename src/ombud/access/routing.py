@@ -76,8 +76,9 @@ def conflicted_user_ids(case: Case) -> set[int]:
     return {conflict.user_id for conflict in rows_valid(Conflict.objects.filter(case=case))}
 
 
-def start_level(case: Case) -> LadderLevel | None:
-    levels = ladder()
+def start_level(case: Case, levels: list[LadderLevel] | None = None) -> LadderLevel | None:
+    """Where ``case`` starts; ``levels`` is the ladder when the caller has just read it."""
+    levels = ladder() if levels is None else levels
     if not levels:
         return None
     rules = policy()
@@ -104,18 +105,21 @@ def _record_conflicts(*, actor: User | str, case: Case, people: dict[int, str]) 
     return new
 
 
-def _level_members(level: LadderLevel, excluded: set[int]) -> list[User]:
+def _levels_members(levels: list[LadderLevel], excluded: set[int]) -> dict[int, list[User]]:
+    """The members of each of these levels (by role id), in one query."""
     assignments = RoleAssignment.objects.filter(
-        role=level.role_id, user__is_active=True, user__person__isnull=False
-    ).select_related("user")
-    return [
-        assignment.user
-        for assignment in rows_valid(assignments)
-        if assignment.user_id not in excluded and row_valid(assignment.user)
-    ]
+        role__in=[level.role_id for level in levels],
+        user__is_active=True,
+        user__person__isnull=False,
+    ).select_related("user__person")  # the person: checked again at sealing
+    members: dict[int, list[User]] = {level.role_id: [] for level in levels}
+    for assignment in rows_valid(assignments):
+        if assignment.user_id not in excluded and row_valid(assignment.user):
+            members[assignment.role_id].append(assignment.user)
+    return members
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the caller's transaction if there is one
 @sensitive_variables()
 def case_route(
     *, actor: User | str, case: Case, case_key: bytes, reporter: Person | None = None
@@ -140,16 +144,25 @@ def case_route(
         return None
     _record_conflicts(actor=actor, case=case, people=people)
     excluded = conflicted_user_ids(case)
-    start = start_level(case)
+    levels = ladder()
+    start = start_level(case, levels)
     current: LadderLevel | None = None
     if start is not None:
-        for level in [level for level in ladder() if level.position >= start.position]:
-            members = _level_members(level, excluded)
+        chosen = [level for level in levels if level.position >= start.position]
+        members_of = _levels_members(chosen, excluded)
+        # Who has a key pair, for every level at once (sealing creates none).
+        keyed = set(
+            StaffKey.objects.filter(
+                user__in=[member.pk for members in members_of.values() for member in members]
+            ).values_list("user_id", flat=True)
+        )
+        for level in chosen:
+            members = members_of[level.role_id]
             for member in members:
                 case_key_grant(
                     actor=actor, case=case, user=member, case_key=case_key, conflicted=people
                 )
-            readable = StaffKey.objects.filter(user__in=members).exists()
+            readable = any(member.pk in keyed for member in members)
             if current is None and readable:
                 current = level
     case.start_level = start

@@ -349,7 +349,7 @@ def _refused(actor: User | str, case: Case, user: User, reason: str) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside the caller's transaction if there is one
 def case_key_grant(
     *,
     actor: User | str,
@@ -374,14 +374,14 @@ def case_key_grant(
         # A public key written around Ombud: sealing to it would hand the case over.
         _refused(actor, case, user, "the public key failed its integrity check")
         return None
-    grant, _created = CaseKeyGrant.objects.update_or_create(
-        case=case,
-        user=user,
-        defaults={
-            "sealed_case_key": boxes.seal(bytes(staff_key.public_key), case_key),
-            "public_key": bytes(staff_key.public_key),
-        },
+    # The key pair's lock above serialises grants to this user, so reading then
+    # writing needs no savepoint (update_or_create takes two).
+    grant = CaseKeyGrant.objects.filter(case=case, user=user).first() or CaseKeyGrant(
+        case=case, user=user
     )
+    grant.sealed_case_key = boxes.seal(bytes(staff_key.public_key), case_key)
+    grant.public_key = bytes(staff_key.public_key)
+    grant.save()
     PendingGrant.objects.filter(case=case, user=user).delete()
     audit_record(
         actor=actor,
@@ -625,7 +625,9 @@ def case_create(
 ) -> tuple[Case, bytes]:
     """A new case, its key sealed to ``readers`` and to the recovery key.
     Returns the case and its key; the key is never stored in clear."""
-    with transaction.atomic():
+    # No savepoint when called inside a transaction (the report's): an error
+    # rolls back the whole of it anyway.
+    with transaction.atomic(savepoint=False):
         case = Case(ref=case_ref_next())
         case_key = case_keys_new(case)
         case.save()

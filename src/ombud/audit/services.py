@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import getpass
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -60,6 +63,22 @@ def _object_fields(obj: models.Model | None, object_type: str, object_id: str) -
     return object_type or obj._meta.label_lower, object_id or str(obj.pk)
 
 
+@dataclass
+class _Queued:
+    """An entry waiting in an :func:`audit_batch`, and the marker that says whether the
+    savepoint it was recorded in still stands."""
+
+    entry: AuditEntry
+    marker: Callable[[], None]
+
+
+class _Local(threading.local):  # a batch per thread, as Django's connections are
+    batch: list[_Queued] | None = None
+
+
+_local = _Local()
+
+
 def audit_record(
     *,
     actor: User | str,  # a signed-in user, or a system label: "system:worker", "cli:root"
@@ -69,50 +88,97 @@ def audit_record(
     object_id: str = "",
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call it inside the transaction of the change it records."""
+    """Append one entry. Call it inside the transaction of the change it records.
+
+    Inside :func:`audit_batch` the entry waits and is written, with the batch's
+    others, when the batch ends: its number and hash are given then, and the
+    entry returned here is not saved yet."""
     actor_id, actor_label = _actor_fields(actor)
     object_type, object_id = _object_fields(obj, object_type, object_id)
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().get(pk=1)
-        at = timezone.now()
-        canonical = chain.canonical_details(details)
-        seq = head.seq + 1
-        digest = chain.entry_hash(
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=chain.canonical_details(details),
+    )
+    batch = _local.batch
+    if batch is not None and transaction.get_connection().in_atomic_block:
+        # A savepoint rolled back drops the on-commit callbacks registered inside it:
+        # the marker tells whether this entry's change still stands at the end.
+        def marker() -> None:
+            pass
+
+        transaction.on_commit(marker)
+        batch.append(_Queued(entry, marker))
+        return entry
+    with transaction.atomic(savepoint=False):
+        _write([entry])
+    return entry
+
+
+@contextlib.contextmanager
+def audit_batch() -> Iterator[None]:
+    """Write the audit entries recorded inside, in order, when the block ends, under
+    one acquisition of the chain's lock: one read of the head, one insert of all
+    the entries, one update of the head. Use it inside one transaction (the
+    entries are written in it, so they commit or vanish with the change); an
+    exception leaves nothing written, and an entry recorded inside a savepoint
+    that was rolled back is dropped with it. The chain is the same as with one
+    entry at a time: each entry's time is taken as it is numbered."""
+    if _local.batch is not None:
+        yield  # already batching: the outer batch writes
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch() belongs inside a transaction")
+    batch: list[_Queued] = []
+    _local.batch = batch
+    try:
+        yield
+    finally:
+        _local.batch = None
+    standing = {id(func) for _sids, func, _robust in transaction.get_connection().run_on_commit}
+    _write([queued.entry for queued in batch if id(queued.marker) in standing])
+
+
+def _write(entries: list[AuditEntry]) -> None:
+    """Number, hash and insert ``entries`` after the head, holding the head's lock."""
+    if not entries:
+        return
+    head = AuditHead.objects.select_for_update().get(pk=1)
+    seq, digest, checkpoint_seq = head.seq, head.hash, head.checkpoint_seq
+    interval = settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL
+    for entry in entries:
+        seq += 1
+        entry.seq = seq
+        entry.at = timezone.now()
+        entry.prev_hash = digest
+        digest = entry.hash = chain.entry_hash(
             seq=seq,
-            at=chain_time(at),
-            actor_id=actor_id,
-            actor=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=canonical,
-            prev_hash=head.hash,
+            at=chain_time(entry.at),
+            actor_id=entry.actor_id,
+            actor=entry.actor,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            details=entry.details,
+            prev_hash=entry.prev_hash,
         )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            actor_id=actor_id,
-            actor=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            details=canonical,
-            prev_hash=head.hash,
-            hash=digest,
-        )
-        interval = settings.OMBUD_AUDIT_CHECKPOINT_INTERVAL
-        if seq - head.checkpoint_seq >= interval:
+        if seq - checkpoint_seq >= interval:
             _checkpoint(
                 seq=seq,
                 entry_hash=digest,
                 kind=AuditCheckpoint.Kind.INTERVAL,
                 interval=interval,
-                previous=head.checkpoint_seq,
+                previous=checkpoint_seq,
             )
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, checkpoint_seq=seq)
-        else:
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
-    return entry
+            checkpoint_seq = seq
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries)
+    AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest, checkpoint_seq=checkpoint_seq)
 
 
 def _checkpoint(

@@ -22,7 +22,7 @@ from ombud.access.services import (
     case_key_open_by_reporter,
     case_key_seal_to_reporter,
 )
-from ombud.audit.services import audit_record
+from ombud.audit.services import audit_batch, audit_record
 from ombud.cases.models import Attachment, Case, Message, Party, TimelineEvent
 from ombud.cases.records import record_seal, record_seal_json
 from ombud.cases.report import ACKNOWLEDGE_DAYS, Report
@@ -90,7 +90,8 @@ def report_submit(
     """Store a report, its files, the keys, the timeline and the audit entry together,
     or nothing. Returns the receipt, which is stored nowhere."""
     receipt = receipts.receipt_new()
-    with transaction.atomic():
+    # One transaction; its audit entries written together at its end (audit_batch).
+    with transaction.atomic(), audit_batch():
         case, case_key = case_create(actor=actor, readers=[], check_readers=False)
         case.category = report.category
         case.context = report.context

@@ -1,0 +1,1 @@
+"""SQLite with its writers served in turn (``ombud.sqlite`` as the database ENGINE)."""
