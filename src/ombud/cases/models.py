@@ -125,6 +125,10 @@ class Case(models.Model):
             models.Index(
                 fields=["-top_first", "next_due", "created_at", "id"], name="case_list_order"
             ),
+            # The case list's count of the overdue, and the cases held below her level,
+            # oldest first.
+            models.Index(fields=["next_due"], name="case_next_due"),
+            models.Index(fields=["created_at", "id"], name="case_created"),
         ]
 
     def __str__(self) -> str:

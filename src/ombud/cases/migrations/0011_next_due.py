@@ -51,4 +51,12 @@ class Migration(migrations.Migration):
                 fields=["-top_first", "next_due", "created_at", "id"], name="case_list_order"
             ),
         ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["next_due"], name="case_next_due"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["created_at", "id"], name="case_created"),
+        ),
     ]
