@@ -109,24 +109,28 @@ class Browser:
         return times
 
 
-def setup(n_cases: int, real_sample: int, data_dir: Path) -> dict[str, Any]:
+def setup(n_cases: int, real_sample: int, data_dir: Path, *, reuse: bool) -> dict[str, Any]:
     """The data, the accounts, and what the timed requests need (in this process)."""
     import django
 
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    prepare(data_dir)
-    started = time.perf_counter()
-    made = generate(n_cases, real_sample=real_sample, seed=1, progress=lambda text: None)
-    generated = time.perf_counter() - started
+    generated, made = 0.0, None
+    if not reuse:
+        call_command("migrate", verbosity=0)
+        prepare(data_dir)
+        started = time.perf_counter()
+        made = generate(
+            n_cases,
+            real_sample=real_sample,
+            seed=1,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+        generated = time.perf_counter() - started
     from types import SimpleNamespace
 
-    from django.db.models import Min
-
-    from ombud.access.models import CaseKeyGrant
-    from ombud.audit.models import AuditEntry
+    from ombud.access.models import CaseKeyGrant, PendingGrant
     from ombud.cases.models import Case
     from ombud.directory import roles
     from ombud.directory.demo import demo_load
@@ -137,11 +141,20 @@ def setup(n_cases: int, real_sample: int, data_dir: Path) -> dict[str, Any]:
 
     staff = {role: entry for entry in demo_load() for role in entry.roles}
     head, auditor = staff[roles.HEAD_OF_ETHICS], staff[roles.AUDITOR]
+    from ombud.access.models import StaffKey
+    from ombud.directory.models import User
+
+    if reuse:
+        handler = User.objects.get(username="bench-handler")
+        handler_secret = totp_device_create(actor="bench", user=handler).replace(" ", "")
+        return _facts(generated, made, handler_secret, head, auditor)
     person = person_save(actor="bench", person=Person(employee_id="B0001", name="Bench Handler"))
     handler = user_create(actor="bench", username="bench-handler", password=PASSWORD, person=person)
     role_grant(actor="bench", user=handler, role=roles.HANDLER)
+    # A new handler is owed the key of every open case at her level (pending grants,
+    # fulfilled by the next key holder to sign in): this one holds 50 keys, no more.
+    PendingGrant.objects.filter(user=handler).delete()
     handler_secret = totp_device_create(actor="bench", user=handler).replace(" ", "")
-    from ombud.access.models import StaffKey
 
     public = bytes(StaffKey.objects.get(user=handler).public_key)
     chosen = list(
@@ -166,16 +179,31 @@ def setup(n_cases: int, real_sample: int, data_dir: Path) -> dict[str, Any]:
             )
         )
     CaseKeyGrant.objects.bulk_create(grants)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return _facts(generated, made, handler_secret, head, auditor)
+
+
+def _facts(
+    generated: float, made: Any, handler_secret: str, head: Any, auditor: Any
+) -> dict[str, Any]:
+    from django.db.models import F, Min
+
+    from ombud.access.models import CaseKeyGrant
 
     # The head's list: its size, a key from its middle, and the queries of one page.
     from ombud.access.selectors import cases_for_user
+    from ombud.audit.models import AuditEntry
+    from ombud.cases.models import Case
     from ombud.cases.views import _InboxKey
     from ombud.directory.models import User
 
     head_user = User.objects.get(username=head.username)
     readable = cases_for_user(head_user).order_by(
-        "-top_first", "next_due", "created_at", "pk"
-    )  # nulls last on both databases? PostgreSQL's ASC puts them last; SQLite first
+        "-top_first", F("next_due").asc(nulls_last=True), "created_at", "pk"
+    )
     count = readable.count()
     middle = readable.defer("report", "named")[count // 2] if count else None
     deep = _InboxKey.of(middle).encoded() if middle is not None else ""
@@ -183,7 +211,7 @@ def setup(n_cases: int, real_sample: int, data_dir: Path) -> dict[str, Any]:
     return {
         "generated": generated,
         "cases": Case.objects.count(),
-        "bulk": made.cases,
+        "bulk": made.cases if made else 0,
         "audit_entries": AuditEntry.objects.count(),
         "head": head,
         "auditor": auditor,
@@ -202,14 +230,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--database-url", default="")
     parser.add_argument(
+        "--reuse",
+        metavar="DATA_DIR",
+        help="time a database kept by --keep (--database-url names it) with its data folder",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the database and data folder (to EXPLAIN)"
     )
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="ombud-bench-pages-"))
+    folder = Path(args.reuse or tempfile.mkdtemp(prefix="ombud-bench-pages-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
     env |= {"OMBUD_DATA_DIR": str(folder), "OMBUD_SIGNIN_FAILURE_LIMIT": "1000"}
     database = ""
-    if args.database_url:
+    if args.reuse:
+        env["DATABASE_URL"] = args.database_url
+    elif args.database_url:
         import psycopg
 
         base, name = args.database_url.rsplit("/", 1)
@@ -222,7 +257,7 @@ def main() -> None:
         del os.environ[key]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ombud.settings")
     try:
-        facts = setup(args.cases, args.real_sample, folder)
+        facts = setup(args.cases, args.real_sample, folder, reuse=bool(args.reuse))
         from django.db import connections
 
         connections.close_all()
@@ -242,7 +277,7 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.communicate(timeout=60)
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"kept: OMBUD_DATA_DIR={folder} DATABASE_URL={env.get('DATABASE_URL', '')}")
         elif database:
             import psycopg
