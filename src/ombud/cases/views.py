@@ -189,13 +189,16 @@ class _InboxKey:
         """The rows after this one in the order (-top, next_due nulls last, created, pk)."""
         later = Q(created_at__gt=self.created_at) | Q(created_at=self.created_at, pk__gt=self.pk)
         if self.next_due is None:
-            same_top = Q(next_due__isnull=True) & later
+            # (created_at >= the key's, redundant, lets the index start at the key.)
+            same_top = Q(next_due__isnull=True, created_at__gte=self.created_at) & later
         else:
             same_top = (
                 Q(next_due__gt=self.next_due)
                 | Q(next_due__isnull=True)
                 | (Q(next_due=self.next_due) & later)
             )
+        if self.top <= 0:  # top_first is 0 or 1: nothing ranks below 0
+            return Q(top_first=self.top) & same_top
         return Q(top_first__lt=self.top) | (Q(top_first=self.top) & same_top)
 
 

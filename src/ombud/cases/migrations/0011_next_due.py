@@ -4,7 +4,7 @@ from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
 
-def next_due_fill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def next_due_fill(apps, schema_editor):
     """Every case's earliest open deadline, in one UPDATE."""
     Case = apps.get_model("cases", "Case")
     Deadline = apps.get_model("deadlines", "Deadline")
