@@ -44,7 +44,6 @@ class Migration(migrations.Migration):
                 output_field=models.SmallIntegerField(),
             ),
         ),
-        migrations.RunPython(next_due_fill, migrations.RunPython.noop, elidable=True),
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
@@ -59,4 +58,7 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["created_at", "id"], name="case_created"),
         ),
+        # Last: on PostgreSQL no index may be built after an UPDATE in the same
+        # transaction ("pending trigger events").
+        migrations.RunPython(next_due_fill, migrations.RunPython.noop, elidable=True),
     ]
