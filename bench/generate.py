@@ -413,13 +413,17 @@ def _bulk(
                 (case_id, "acknowledge", "Acknowledge the report", ack_due, True, ack_state,
                  acknowledged_at, ack_due if ack_state == "missed" else None, created)
             )  # fmt: skip
+            next_due = ack_due if ack_state == "open" else None
             if state not in ("closed", "referred"):
                 due = (acknowledged_at or ack_due) + dt.timedelta(days=91)
+                if due > now:  # open
+                    next_due = min(next_due or due, due)
                 deadlines.append(
                     (case_id, "feedback", "Give feedback on the follow-up", due, True,
                      "open" if due > now else "missed", None, due if due <= now else None,
                      created)
                 )  # fmt: skip
+            cases[-1] += (next_due,)  # Case.next_due: its earliest open deadline
             if accused:
                 parties.append(
                     (case_id, accused, "accused",
@@ -499,7 +503,7 @@ CASE_COLUMNS = [
     "context", "channel", "acknowledge_by", "version", "severity", "outcome",
     "acknowledged_at", "closed_at", "at_top", "reporter_contact", "level_id",
     "start_level_id", "report", "named", "receipt_lookup", "reporter_sealed_key",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "next_due",
 ]  # fmt: skip
 DEADLINE_COLUMNS = [
     "case_id", "name", "label", "due_at", "statutory", "state", "met_at", "missed_at",

@@ -98,6 +98,14 @@ SECTIONS = (
         ("{python} bench/deadline_sweep.py --database-url {pg}",),
     ),
     Section(
+        "pages",
+        "Pages at scale",
+        (
+            "{python} bench/pages.py --cases 1000000",
+            "{python} bench/pages.py --cases 1000000 --database-url {pg}",
+        ),
+    ),
+    Section(
         "audit_verify",
         "Audit verification, 1,000,000 entries",
         (

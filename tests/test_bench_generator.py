@@ -4,6 +4,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ombud.access.models import CaseKeyGrant, CaseRecoverySeal, Conflict
@@ -42,6 +43,15 @@ def test_the_generated_cases_fill_every_table_with_a_valid_log_and_valid_tags(db
     assert Case.objects.count() == 200 == result.cases
     assert CaseRecoverySeal.objects.count() == 200
     assert Deadline.objects.filter(name="acknowledge").count() == 200
+    # Each case's next_due is its earliest open deadline, as the services keep it.
+    earliest = Deadline.objects.filter(case=OuterRef("pk"), state="open").order_by("due_at")
+    pairs = list(
+        Case.objects.annotate(soonest=Subquery(earliest.values("due_at")[:1])).values_list(
+            "next_due", "soonest"
+        )
+    )
+    assert all(kept == soonest for kept, soonest in pairs)
+    assert any(kept is not None for kept, _soonest in pairs)
     assert set(Case.objects.values_list("state", flat=True)) >= {"received", "closed"}
     assert len(set(Case.objects.values_list("category", flat=True))) >= 5
     # About six key holders a case, none of them conflicted.

@@ -163,3 +163,38 @@ def test_the_overview_gives_the_median_days_to_acknowledge_and_to_close(cast, st
     assert f"Median days to acknowledge</dt><dd>{median}</dd>" in page
     closed = {"3": "6", "2.5": "5", "0.2": "0.5"}[median]
     assert f"Median days to close</dt><dd>{closed}</dd>" in page
+
+
+def test_the_pages_run_through_the_top_the_dated_and_the_undated_cases_in_order(cast, monkeypatch):
+    monkeypatch.setattr("ombud.cases.views.INBOX_PAGE", 2)
+    made = []
+    for hours in (0, 30, 5, 20, 10, 15, 25):
+        with time_machine.travel(T0 + dt.timedelta(hours=hours), tick=False):
+            made.append(against("C004"))
+    Case.objects.filter(pk=made[1].pk).update(at_top=True)
+    # No open deadline left: at the end, oldest first (one of them at the top, closed).
+    for case in (made[2], made[4], made[6]):
+        Deadline.objects.filter(case=case).update(state=Deadline.State.CANCELLED)
+        Case.objects.filter(pk=case.pk).update(next_due=None, state=State.CLOSED)
+    Case.objects.filter(pk=made[6].pk).update(at_top=True)
+    hana = signed_in(cast.handler)
+    pages, query = [], ""
+    while True:
+        page = hana.get("/cases/?" + query).content.decode()
+        pages.append(refs_in(page))
+        following = link(page, "Next page")
+        if following is None:
+            break
+        query = following
+    dated = sorted(
+        [made[0], made[3], made[5]],
+        key=lambda case: (
+            Deadline.objects.filter(case=case, state=Deadline.State.OPEN)
+            .order_by("due_at")
+            .first()
+            .due_at
+        ),
+    )
+    order = [made[1], *dated, made[2], made[4], made[6]]
+    assert [ref for page in pages for ref in page] == [case.ref for case in order]
+    assert [len(page) for page in pages] == [2, 2, 2, 1]

@@ -75,6 +75,21 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # The last level missed a deadline too: flagged everywhere, outside channels shown.
     at_top = models.BooleanField(default=False)
+    # 1 while the case is at the top of the ladder and not closed: the case list shows
+    # these first. Computed by the database from the two fields above.
+    top_first = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                models.Q(at_top=True) & ~models.Q(state=State.CLOSED), then=models.Value(1)
+            ),
+            default=models.Value(0),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+    # The earliest open deadline's due time (None: none open), kept by the deadline
+    # services in the same transaction as every change of the case's deadlines.
+    next_due = models.DateTimeField(null=True, blank=True, editable=False)
     # A named reporter who asked for e-mail: her address sealed to the notification
     # key, whose private half only the worker reads (OMBUD_NOTIFY_KEY_FILE).
     reporter_contact = models.BinaryField(null=True, blank=True)
@@ -106,6 +121,14 @@ class Case(models.Model):
             # The overview's medians read these two dates from the index alone.
             models.Index(fields=["acknowledged_at", "created_at"], name="case_acknowledged"),
             models.Index(fields=["closed_at", "created_at"], name="case_closed"),
+            # The case list's order, read from the index: a page is its first rows.
+            models.Index(
+                fields=["-top_first", "next_due", "created_at", "id"], name="case_list_order"
+            ),
+            # The case list's count of the overdue, and the cases held below her level,
+            # oldest first.
+            models.Index(fields=["next_due"], name="case_next_due"),
+            models.Index(fields=["created_at", "id"], name="case_created"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -82,6 +83,25 @@ def _open(case: Case, rule: dict[str, Any], start: dt.datetime) -> Deadline:
     )
 
 
+def _next_due() -> Subquery:
+    """The case's earliest open deadline, for ``Case.next_due`` (in an UPDATE of it)."""
+    open_due = Deadline.objects.filter(case=OuterRef("pk"), state=Deadline.State.OPEN)
+    return Subquery(open_due.order_by("due_at").values("due_at")[:1])
+
+
+def case_next_due_keep(case: Case) -> None:
+    """Set ``case.next_due`` from its open deadlines: called in the transaction of
+    every change of them, so the case list sorts by a column (one UPDATE)."""
+    Case.objects.filter(pk=case.pk).update(next_due=_next_due())
+    _next_due_stale(case)
+
+
+def _next_due_stale(case: Case) -> None:
+    # The copy in memory forgets its value: read again if asked for, and never
+    # written back stale by a later save() (a deferred field is not saved).
+    case.__dict__.pop("next_due", None)
+
+
 def _met(rule: dict[str, Any], event: str) -> bool:
     wanted = rule["met_by"]
     if wanted == "update":
@@ -92,7 +112,8 @@ def _met(rule: dict[str, Any], event: str) -> bool:
 
 
 def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
-    """The case was received, changed state, or gave the reporter news (``update``)."""
+    """The case was received, changed state, or gave the reporter news (``update``).
+    The case's ``next_due`` follows, in the caller's transaction."""
     rules = _rules(case)
     by_name = {rule["name"]: rule for rule in rules}
     if event == "reopened":
@@ -100,39 +121,54 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
         for rule in rules:
             if rule["name"] != "acknowledge" and rule["from"] in ("received", "acknowledged"):
                 _open(case, rule, at)
+        case_next_due_keep(case)
         return
+    changed = False
     for deadline in Deadline.objects.filter(case=case, state=Deadline.State.OPEN):
         matched = by_name.get(deadline.name)
         if matched is not None and _met(matched, event):
             deadline.state = Deadline.State.MET
             deadline.met_at = at
             deadline.save(update_fields=["state", "met_at"])
+            changed = True
             if matched.get("recurring") and event != State.CLOSED:
                 _open(case, matched, at)
     if event == State.CLOSED:  # what closing did not meet is no longer needed
         Deadline.objects.filter(case=case, state=Deadline.State.OPEN).update(
             state=Deadline.State.CANCELLED
         )
+        Case.objects.filter(pk=case.pk).update(next_due=None)
+        case.next_due = None
         return
     for rule in rules:
         if rule["from"] == event:
             _open(case, rule, at)
+            changed = True
         elif rule["from"] == "acknowledgement_or_its_deadline":
             if event == State.RECEIVED:
                 acknowledge = next((r for r in rules if r["name"] == "acknowledge"), None)
                 start = _end(at, acknowledge["window"]) if acknowledge else at
                 _open(case, rule, start)
+                changed = True
             elif event == State.ACKNOWLEDGED:
                 due = _end(at, rule["window"])
-                Deadline.objects.filter(
-                    case=case, name=rule["name"], state=Deadline.State.OPEN, due_at__gt=due
-                ).update(due_at=due)
+                changed |= bool(
+                    Deadline.objects.filter(
+                        case=case, name=rule["name"], state=Deadline.State.OPEN, due_at__gt=due
+                    ).update(due_at=due)
+                )
     if event == State.RECEIVED:
         first = Deadline.objects.filter(case=case, name="acknowledge").first()
-        if first is not None:
+        if first is not None:  # one UPDATE for both
             local = timezone.localtime(first.due_at)
-            Case.objects.filter(pk=case.pk).update(acknowledge_by=local.date())
+            Case.objects.filter(pk=case.pk).update(
+                acknowledge_by=local.date(), next_due=_next_due()
+            )
             case.acknowledge_by = local.date()
+            _next_due_stale(case)
+            return
+    if changed:
+        case_next_due_keep(case)
 
 
 # The sweep ------------------------------------------------------------------------
@@ -158,6 +194,7 @@ def deadlines_sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
                     continue  # another sweep took it
                 deadline = Deadline.objects.select_related("case").get(pk=pk)
                 _escalate(deadline, now)
+                case_next_due_keep(deadline.case)  # missed, and perhaps one opened
                 missed += 1
         except Exception:  # one broken case must not stop the others' escalations
             logger.exception("deadline %s could not be handled; it is tried again", pk)
@@ -279,6 +316,7 @@ def deadline_extend(
         raise ValidationError(_("Give the reason: the reporter reads it."))
     deadline.due_at += dt.timedelta(days=days)
     deadline.save(update_fields=["due_at"])
+    case_next_due_keep(case)
     TimelineEvent.objects.create(case=case, kind=TimelineEvent.Kind.EXTENDED, detail=deadline.label)
     message_to_reporter(
         actor=actor,

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case as Choose
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -170,7 +170,7 @@ class _InboxKey:
 
     @classmethod
     def of(cls, case: Case) -> _InboxKey:
-        return cls(case.top_first, case.next_due, case.created_at, case.pk)  # type: ignore[attr-defined]
+        return cls(case.top_first, case.next_due, case.created_at, case.pk)
 
     @classmethod
     def parse(cls, text: str) -> _InboxKey | None:
@@ -195,13 +195,16 @@ class _InboxKey:
         """The rows after this one in the order (-top, next_due nulls last, created, pk)."""
         later = Q(created_at__gt=self.created_at) | Q(created_at=self.created_at, pk__gt=self.pk)
         if self.next_due is None:
-            same_top = Q(next_due__isnull=True) & later
+            # (created_at >= the key's, redundant, lets the index start at the key.)
+            same_top = Q(next_due__isnull=True, created_at__gte=self.created_at) & later
         else:
             same_top = (
                 Q(next_due__gt=self.next_due)
                 | Q(next_due__isnull=True)
                 | (Q(next_due=self.next_due) & later)
             )
+        if self.top <= 0:  # top_first is 0 or 1: nothing ranks below 0
+            return Q(top_first=self.top) & same_top
         return Q(top_first__lt=self.top) | (Q(top_first=self.top) & same_top)
 
 
@@ -218,18 +221,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     mine = cases_for_user(user)
     filters = InboxFilters(request.GET or None, levels=levels)
     filters.is_valid()  # an unknown value is shown as an error; the others still apply
-    on_top = Q(at_top=True) & ~Q(state=State.CLOSED)
-    open_due = Deadline.objects.filter(case=OuterRef("pk"), state=Deadline.State.OPEN)
-    # The overdue come before the others at the same rung because their next
-    # deadline is earlier: the order is (top of the ladder, next deadline, received),
-    # and a page starts after the last row of the one before (a keyset, no OFFSET).
+    # The order is (top of the ladder, next deadline, received), stored columns read
+    # from one index (case_list_order); the overdue come before the others at the same
+    # rung because their next deadline is earlier. A page starts after the last row
+    # of the one before (a keyset, no OFFSET).
     cases = (
         filters.apply(mine)
         .defer(*SEALED)
-        .annotate(
-            next_due=Subquery(open_due.order_by("due_at").values("due_at")[:1]),
-            top_first=Choose(When(on_top, then=Value(1)), default=Value(0)),
-        )
         .annotate(overdue_first=Choose(When(next_due__lt=now, then=Value(1)), default=Value(0)))
         .order_by("-top_first", F("next_due").asc(nulls_last=True), "created_at", "pk")
     )
@@ -239,9 +237,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     shown = list(cases[: INBOX_PAGE + 1])
     more = len(shown) > INBOX_PAGE
     shown = shown[:INBOX_PAGE]
-    figures = mine.annotate(overdue_now=Exists(open_due.filter(due_at__lt=now))).aggregate(
-        at_top=Count("pk", filter=on_top),
-        overdue=Count("pk", filter=Q(overdue_now=True)),
+    # Counted among the few rows either figure needs, found by their indexes (not
+    # every case she may read).
+    figures = mine.filter(Q(top_first=1) | Q(next_due__lt=now)).aggregate(
+        at_top=Count("pk", filter=Q(top_first=1)),
+        overdue=Count("pk", filter=Q(next_due__lt=now)),
     )
     held_above = cases_held_above(user, limit=HELD_ABOVE_SHOWN + 1)
     return render(
