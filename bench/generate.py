@@ -694,8 +694,14 @@ def _chunks(workers: int, count: int) -> Iterator[tuple[dict[str, Any], list[Any
         yield from map(_chunk, range(count))
         return
     # Forked workers read the plan from this module; they never touch the database.
+    # A few chunks ahead at most: the main process's writing sets the pace.
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_chunk, range(count))
+        ahead = [pool.apply_async(_chunk, (index,)) for index in range(min(count, 2 * workers))]
+        for index in range(count):
+            done = ahead.pop(0).get()
+            if index + len(ahead) + 1 < count:
+                ahead.append(pool.apply_async(_chunk, (index + len(ahead) + 1,)))
+            yield done
 
 
 # -- the main process: the chain, the checkpoints, the writes --------------------
