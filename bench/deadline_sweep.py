@@ -58,6 +58,25 @@ print(f"{first} {one:.3f} {second} {two:.4f}")
 """
 
 
+def sweep(url: str, folder: Path, now: dt.datetime) -> tuple[int, float, float]:
+    """Make DUE deadlines due, then time a sweep and an empty one."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=url, OMBUD_DATA_DIR=str(folder))
+    due_made(url, now)
+    env["SWEEP_AT"] = (now + dt.timedelta(hours=1, minutes=30)).isoformat()
+    out = subprocess.run(
+        [OMBUD, "manage", "shell", "-c", SWEEP], env=env, check=False, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    words = out.stdout.split()
+    missed, first, _none, second = int(words[-4]), float(words[-3]), words[-2], float(words[-1])
+    print(f"  sweep: {missed} due in {first:.3f} s, "
+          f"then an empty sweep in {second * 1000:.1f} ms", flush=True)  # fmt: skip
+    return missed, first, second
+
+
 def run(base: str, cases: int) -> tuple[int, float, float]:
     name = f"ombud_sweep_{secrets.token_hex(4)}"
     with psycopg.connect(base, autocommit=True) as admin:
@@ -74,19 +93,8 @@ def run(base: str, cases: int) -> tuple[int, float, float]:
             env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
         built = made.stdout.strip().splitlines()[-2]
-        due_made(url, now)
-        env["SWEEP_AT"] = (now + dt.timedelta(hours=1, minutes=30)).isoformat()
-        out = subprocess.run(
-            [OMBUD, "manage", "shell", "-c", SWEEP], env=env, check=False, capture_output=True,
-            text=True,
-        )  # fmt: skip
-        if out.returncode:
-            raise SystemExit(out.stderr[-3000:])
-        out = out.stdout.split()
-        missed, first, _none, second = int(out[-4]), float(out[-3]), out[-2], float(out[-1])
-        print(f"  {built}\n  sweep: {missed} due in {first:.3f} s, "
-              f"then an empty sweep in {second * 1000:.1f} ms", flush=True)  # fmt: skip
-        return missed, first, second
+        print(f"  {built}", flush=True)
+        return sweep(url, folder, now)
     finally:
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
@@ -96,8 +104,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--sizes", default="10000,1000000")
+    parser.add_argument(
+        "--generated",
+        nargs=2,
+        metavar=("URL", "DATA_DIR"),
+        help="also sweep a database bench/generate.py filled before (it is changed)",
+    )
     args = parser.parse_args()
-    results = {int(size): run(args.database_url, int(size)) for size in args.sizes.split(",")}
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    results = {size: run(args.database_url, size) for size in sizes}
+    if args.generated:
+        url, folder = args.generated
+        with psycopg.connect(url) as connection:
+            row = connection.execute("SELECT count(*) FROM cases_case").fetchone()
+        print(f"  {row[0]:,} cases generated before", flush=True)
+        results[row[0]] = sweep(url, Path(folder), dt.datetime.now(dt.UTC))
     print("\n| cases | due | sweep of the due (s) | empty sweep (ms) |")
     print("|---:|---:|---:|---:|")
     for size, (missed, first, second) in results.items():
