@@ -38,8 +38,10 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -759,17 +761,46 @@ def _bulk(
             )
         )
 
+    # The writes go to a thread of their own: while the database takes one chunk's
+    # rows (the driver lets go of the interpreter while it waits), the main thread
+    # links the next chunk's entries into the chain.
+    jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=24)
+    failed: list[BaseException] = []
+
+    def drain() -> None:
+        while (job := jobs.get()) is not None:
+            if not failed:
+                try:
+                    job()
+                except BaseException as exc:  # noqa: BLE001 - raised again in the main thread
+                    failed.append(exc)
+
+    writer = threading.Thread(target=drain, name="generate-writer", daemon=True)
+    writer.start()
+
+    def later(job: Callable[[], None]) -> None:
+        if failed:
+            raise failed[0]
+        jobs.put(job)
+
     def write(table: str, columns: Sequence[str], payload: Any, rows: int) -> None:
         counts[table] = counts.get(table, 0) + rows
         names = ", ".join(columns)
-        if pg:
-            with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                copy.write(payload)
-        else:
-            marks = ", ".join("?" * len(columns))
-            statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            for begin in range(0, len(payload), SQLITE_BATCH):
-                raw.executemany(statement, payload[begin : begin + SQLITE_BATCH])
+
+        def job() -> None:
+            if pg:
+                with (
+                    raw.cursor() as cursor,
+                    cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+                ):
+                    copy.write(payload)
+            else:
+                marks = ", ".join("?" * len(columns))
+                statement = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+                for begin in range(0, len(payload), SQLITE_BATCH):
+                    raw.executemany(statement, payload[begin : begin + SQLITE_BATCH])
+
+        later(job)
 
     def write_checkpoints() -> None:
         rows = [
@@ -777,35 +808,41 @@ def _bulk(
              kind, every, prev, day if pg else (day and day.isoformat()), late, k, sig)
             for s, h, at, kind, every, prev, day, late, k, sig in checkpoints
         ]  # fmt: skip
-        counts["audit_auditcheckpoint"] = counts.get("audit_auditcheckpoint", 0) + len(rows)
-        if pg:
-            names = ", ".join(CHECKPOINT_COLUMNS)
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f"COPY audit_auditcheckpoint ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        elif rows:
-            marks = ", ".join("?" * len(CHECKPOINT_COLUMNS))
-            raw.executemany(
-                f"INSERT INTO audit_auditcheckpoint ({', '.join(CHECKPOINT_COLUMNS)}) "  # noqa: S608
-                f"VALUES ({marks})",
-                rows,
-            )
         checkpoints.clear()
+        if not rows:
+            return
+        counts["audit_auditcheckpoint"] = counts.get("audit_auditcheckpoint", 0) + len(rows)
+
+        def job() -> None:
+            if pg:
+                names = ", ".join(CHECKPOINT_COLUMNS)
+                with (
+                    raw.cursor() as cursor,
+                    cursor.copy(f"COPY audit_auditcheckpoint ({names}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(CHECKPOINT_COLUMNS))
+                raw.executemany(
+                    f"INSERT INTO audit_auditcheckpoint ({', '.join(CHECKPOINT_COLUMNS)}) "  # noqa: S608
+                    f"VALUES ({marks})",
+                    rows,
+                )
+
+        later(job)
 
     pending: list[tuple[Any, ...]] = []
     count = -(-n // CHUNK)
     made = 0
-    spent = {"waiting for rows": 0.0, "writing": 0.0, "chaining": 0.0}
+    spent = {"waiting for rows": 0.0, "waiting for the writer": 0.0, "chaining": 0.0}
     clock = time.perf_counter()
     for number, (payload, events, boundary) in enumerate(_chunks(workers, count)):
         spent["waiting for rows"] += time.perf_counter() - clock
         clock = time.perf_counter()
         for table, rows in payload.items():
             write(table, TABLES[table], rows, rows.count(b"\n") if pg else len(rows))
-        spent["writing"] += time.perf_counter() - clock
+        spent["waiting for the writer"] += time.perf_counter() - clock
         clock = time.perf_counter()
         pending += events
         pending.sort()  # two sorted runs: merged
@@ -840,7 +877,7 @@ def _bulk(
             "audit_auditentry", ENTRY_COLUMNS, "".join(lines).encode() if pg else lines, len(lines)
         )
         write_checkpoints()
-        spent["writing"] += time.perf_counter() - clock
+        spent["waiting for the writer"] += time.perf_counter() - clock
         clock = time.perf_counter()
         made = min(n, made + CHUNK)
         say(f"{made:,} cases")
@@ -851,6 +888,12 @@ def _bulk(
         sealed_day += dt.timedelta(days=1)
         next_seal_us += DAY
     write_checkpoints()
+    clock = time.perf_counter()
+    jobs.put(None)
+    writer.join()
+    spent["waiting for the writer"] += time.perf_counter() - clock
+    if failed:
+        raise failed[0]
     AuditHead.objects.filter(pk=1).update(seq=seq, hash=last_hash, checkpoint_seq=checkpoint_seq)
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Case]):
