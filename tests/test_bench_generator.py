@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ombud.access.models import CaseKeyGrant, CaseRecoverySeal, Conflict
+from ombud.access.models import CaseKeyGrant, CaseReader, CaseRecoverySeal, Conflict
 from ombud.access.reading import case_read
 from ombud.access.services import staff_key_unlock
 from ombud.access.standing import case_confirm_no_conflict
@@ -37,7 +37,6 @@ def _generator():
 def test_the_generated_cases_fill_every_table_with_a_valid_log_and_valid_tags(db, tmp_path):
     generator = _generator()
     generator.prepare(tmp_path)
-    entries_before = AuditEntry.objects.count()
     result = generator.generate(200, real_sample=4, seed=7)
 
     assert Case.objects.count() == 200 == result.cases
@@ -60,7 +59,15 @@ def test_the_generated_cases_fill_every_table_with_a_valid_log_and_valid_tags(db
     for grant in CaseKeyGrant.objects.filter(case__conflicts__isnull=False)[:50]:
         assert not Conflict.objects.filter(case=grant.case, user=grant.user).exists()
     assert Conflict.objects.exists() and Party.objects.exists()
-    assert AuditEntry.objects.count() >= entries_before + 2 * 200
+    # The log holds what the services write: the intake's entries (one a grant among
+    # them), then the handler's confirmation and each step.
+    assert AuditEntry.objects.filter(action="access.case_key.granted").count() == grants
+    assert AuditEntry.objects.filter(action="cases.case.created").count() == 200
+    confirmed = CaseReader.objects.filter(standing=CaseReader.Standing.CONFIRMED).count()
+    assert (
+        confirmed == AuditEntry.objects.filter(action="access.case.no_conflict_confirmed").count()
+    )
+    assert confirmed >= Case.objects.exclude(state="received").count() - 4
 
     assert len(rows_valid(CaseKeyGrant.objects.all())) == grants
     assert len(rows_valid(Conflict.objects.all())) == Conflict.objects.count()

@@ -166,7 +166,7 @@ def test_the_overview_gives_the_median_days_to_acknowledge_and_to_close(cast, st
 
 
 def test_the_pages_run_through_the_top_the_dated_and_the_undated_cases_in_order(cast, monkeypatch):
-    monkeypatch.setattr("ombud.cases.views.INBOX_PAGE", 2)
+    monkeypatch.setattr("ombud.web.cases.views.INBOX_PAGE", 2)
     made = []
     for hours in (0, 30, 5, 20, 10, 15, 25):
         with time_machine.travel(T0 + dt.timedelta(hours=hours), tick=False):
