@@ -8,7 +8,9 @@ import re
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from ombud.access.models import (
     CaseKeyGrant,
@@ -174,6 +176,27 @@ def test_a_grant_to_someone_without_a_key_pair_waits_for_a_holder_to_sign_in(cas
     assert AuditEntry.objects.filter(
         action="access.case_key.pending_fulfilled", actor="user:hana"
     ).exists()
+
+
+def test_a_holder_owed_to_a_newcomer_on_many_cases_checks_her_standing_once_not_per_case(
+    cast, recovery_shares
+):
+    # A new head of ethics is owed a key for every case below her: at a million cases
+    # the holder's sign-in must not read her whole standing again for each of them.
+    cases = [case_create(actor="test", readers=[cast.handler]) for _ in range(5)]
+    newcomer = user_create(
+        actor="test", username="noor", password=None, person=make_person("C060", "Noor Haddad")
+    )
+    role_grant(actor="test", user=newcomer, role="handler")
+    for case, case_key in cases:
+        case_key_grant(actor="test", case=case, user=newcomer, case_key=case_key)
+    newcomer.set_password("a fresh long password")
+    newcomer.save()
+    with CaptureQueriesContext(connection) as queries:
+        signed_in(cast.handler)
+    assert not PendingGrant.objects.filter(user=newcomer).exists()
+    standing_reads = [q for q in queries if 'FROM "access_categoryrule"' in q["sql"]]
+    assert len(standing_reads) == 1
 
 
 def test_a_password_change_keeps_the_same_key_and_signs_the_user_out(cast, recovery_shares):

@@ -517,6 +517,9 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
         .select_related("case", "user")
     )
     done = 0
+    # What each new owner is entitled to, read once per owner rather than once per
+    # grant owed: a new head of ethics is owed a key for every case below her.
+    entitled: dict[int, set[int]] = {}
     for pending in owed:
         if not row_valid(pending):
             pending.delete()  # written around Ombud: reported, never fulfilled
@@ -525,7 +528,9 @@ def pending_grants_fulfil(*, holder: User, private: bytes) -> int:
             case_key = case_key_open(case=pending.case, user=holder, private=private)
         except CaseKeyUnavailable:
             continue
-        if pending.case_id not in entitled_cases(pending.user):
+        if pending.user_id not in entitled:
+            entitled[pending.user_id] = entitled_cases(pending.user)
+        if pending.case_id not in entitled[pending.user_id]:
             continue  # owed for a role it no longer holds: user_access_reconcile clears it
         with transaction.atomic():
             try:
