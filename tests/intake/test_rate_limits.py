@@ -261,3 +261,32 @@ def test_two_ombud_serve_processes_count_one_limit_together(instance):
         for process in (first, second):
             code, _out, err = stop(process)
             assert code == 0, err
+
+
+def test_a_large_limit_still_counts_every_attempt_refuses_past_it_and_takes_refunds_back(cast):
+    from ombud.intake import ratelimit
+
+    def take(address: str) -> ratelimit.Attempt | None:
+        return ratelimit.take("large", address, limit=40, window=60)
+
+    taken = [take("10.7.7.7") for _attempt in range(40)]
+    assert all(taken) and len({attempt.slot for attempt in taken if attempt}) == 40
+    assert take("10.7.7.7") is None
+    refunded = taken[7]
+    assert refunded is not None
+    refunded.refund()
+    again = take("10.7.7.7")
+    assert again is not None and again.slot == refunded.slot
+    assert take("10.7.7.7") is None
+    assert take("10.7.7.8") is not None
+
+
+def test_an_attempt_under_a_large_limit_does_not_read_every_slot(cast):
+    from django.test.utils import CaptureQueriesContext
+
+    from ombud.intake import ratelimit
+
+    with CaptureQueriesContext(connection) as queries:
+        assert ratelimit.take("large", "10.7.7.9", limit=10_000, window=60) is not None
+    # Reading 10,000 slots is one query of some 800 KB on the database's cache.
+    assert sum(len(query["sql"]) for query in queries.captured_queries) < 20_000

@@ -29,10 +29,9 @@ from ombud.access.models import (
     LadderLevel,
     PendingGrant,
     RoutingPolicy,
-    StaffKey,
 )
 from ombud.access.services import (
-    case_key_grant,
+    case_key_grant_many,
     case_key_revoke,
     case_readers_missing,
     orphans_alarm,
@@ -60,12 +59,18 @@ def policy() -> RoutingPolicy:
     return RoutingPolicy.objects.filter(pk=1).first() or RoutingPolicy()
 
 
-def routing_rows_checked() -> None:
+def routing_rows_checked() -> tuple[list[LadderLevel], list[CategoryRule], RoutingPolicy]:
     """Raise RowTampered when any row that decides where a case starts fails its tag:
-    routing on a forged ladder or rule could send a case to the wrong people."""
-    for model in (LadderLevel, CategoryRule, RoutingPolicy):
-        for row in model.objects.all():
-            row_check(row)
+    routing on a forged ladder or rule could send a case to the wrong people.
+    Returns them, checked: the ladder (as :func:`ladder`), the category rules (by
+    id) and the policy (as :func:`policy`), so that routing reads each once."""
+    levels = list(LadderLevel.objects.select_related("role").order_by("position"))
+    rules = list(CategoryRule.objects.select_related("start_level").order_by("pk"))
+    policies = list(RoutingPolicy.objects.all())
+    for row in (*levels, *rules, *policies):
+        row_check(row)
+    rules_policy = next((row for row in policies if row.pk == 1), None) or RoutingPolicy()
+    return levels, rules, rules_policy
 
 
 def is_executive(person: Person, grades: set[str]) -> bool:
@@ -76,18 +81,31 @@ def conflicted_user_ids(case: Case) -> set[int]:
     return {conflict.user_id for conflict in rows_valid(Conflict.objects.filter(case=case))}
 
 
-def start_level(case: Case, levels: list[LadderLevel] | None = None) -> LadderLevel | None:
-    """Where ``case`` starts; ``levels`` is the ladder when the caller has just read it."""
+def start_level(
+    case: Case,
+    levels: list[LadderLevel] | None = None,
+    checked: tuple[list[CategoryRule], RoutingPolicy] | None = None,
+) -> LadderLevel | None:
+    """Where ``case`` starts; ``levels`` is the ladder, and ``checked`` the category
+    rules (by id) and the policy, when the caller has just read them."""
     levels = ladder() if levels is None else levels
     if not levels:
         return None
-    rules = policy()
+    rules = policy() if checked is None else checked[1]
     grades = rules.grades()
+    by_id = {level.pk: level for level in levels}  # with their roles, read already
     if rules.executive_level_id and any(is_executive(p, grades) for p in accused_of(case)):
-        return rules.executive_level
-    rule = CategoryRule.objects.filter(category=case.category).select_related("start_level").first()
-    if rule is not None and rule.start_level is not None:
-        return rule.start_level
+        return by_id.get(rules.executive_level_id) or rules.executive_level
+    if checked is None:
+        rule = (
+            CategoryRule.objects.filter(category=case.category)
+            .select_related("start_level")
+            .first()
+        )
+    else:
+        rule = next((row for row in checked[0] if row.category == case.category), None)
+    if rule is not None and rule.start_level_id is not None:
+        return by_id.get(rule.start_level_id) or rule.start_level
     return levels[0]
 
 
@@ -129,7 +147,7 @@ def case_route(
     who can read is skipped; with nobody at all, the case rests on the recovery key
     and the alarm goes out."""
     try:
-        routing_rows_checked()
+        levels, category_rules, rules_policy = routing_rows_checked()
         people = conflicted_people(case, reporter)
     except RowTampered:
         # Routing on rows written around Ombud could send the case to the wrong
@@ -144,25 +162,23 @@ def case_route(
         return None
     _record_conflicts(actor=actor, case=case, people=people)
     excluded = conflicted_user_ids(case)
-    levels = ladder()
-    start = start_level(case, levels)
+    start = start_level(case, levels, (category_rules, rules_policy))
     current: LadderLevel | None = None
     if start is not None:
         chosen = [level for level in levels if level.position >= start.position]
         members_of = _levels_members(chosen, excluded)
-        # Who has a key pair, for every level at once (sealing creates none).
-        keyed = set(
-            StaffKey.objects.filter(
-                user__in=[member.pk for members in members_of.values() for member in members]
-            ).values_list("user_id", flat=True)
+        # Every level's members sealed at once, in the order of the levels; who has
+        # a key pair comes back with them (sealing creates none).
+        sealed = case_key_grant_many(
+            actor=actor,
+            case=case,
+            users=[member for level in chosen for member in members_of[level.role_id]],
+            case_key=case_key,
+            conflicted=people,
+            conflicts=excluded,  # read above, in this transaction
         )
         for level in chosen:
-            members = members_of[level.role_id]
-            for member in members:
-                case_key_grant(
-                    actor=actor, case=case, user=member, case_key=case_key, conflicted=people
-                )
-            readable = any(member.pk in keyed for member in members)
+            readable = any(member.pk in sealed.keyed for member in members_of[level.role_id])
             if current is None and readable:
                 current = level
     case.start_level = start

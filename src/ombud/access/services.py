@@ -13,7 +13,7 @@ import functools
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from ombud import config
 from ombud.access.models import (
     CaseKeyGrant,
     CaseRecoverySeal,
+    Conflict,
     PendingGrant,
     PepperCheck,
     RecoveryKey,
@@ -38,7 +39,14 @@ from ombud.cases.services import case_ref_next
 from ombud.crypto import aead, boxes, passwords
 from ombud.crypto.errors import CryptoError
 from ombud.directory.models import Person, User
-from ombud.integrity import RowTampered, row_check, row_valid, rows_retag, rows_valid
+from ombud.integrity import (
+    RowTampered,
+    row_check,
+    row_tag,
+    row_valid,
+    rows_retag,
+    rows_valid,
+)
 
 logger = logging.getLogger("ombud.access")
 
@@ -361,35 +369,135 @@ def case_key_grant(
     """Seal ``case_key`` to ``user``; a pending grant when they have no key pair yet;
     None, audited, when they may not have it (see case_key_refusal). ``conflicted``
     is the case's conflicted people when the caller has just computed them."""
-    reason = case_key_refusal(case=case, user=user, conflicted=conflicted, case_key=case_key)
-    if reason is not None:
-        _refused(actor, case, user, reason)
-        PendingGrant.objects.filter(case=case, user=user).delete()
-        return None
-    # Locked, so a reset cannot replace the key pair between reading and sealing.
-    staff_key = StaffKey.objects.select_for_update().filter(user=user).first()
-    if staff_key is None:
-        return _pending(actor=actor, case=case, user=user, reason="no key pair yet")
-    if not row_valid(staff_key):
-        # A public key written around Ombud: sealing to it would hand the case over.
-        _refused(actor, case, user, "the public key failed its integrity check")
-        return None
-    # The key pair's lock above serialises grants to this user, so reading then
-    # writing needs no savepoint (update_or_create takes two).
-    grant = CaseKeyGrant.objects.filter(case=case, user=user).first() or CaseKeyGrant(
-        case=case, user=user
+    return case_key_grant_many(
+        actor=actor, case=case, users=[user], case_key=case_key, conflicted=conflicted
+    ).outcomes[0]
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """What :func:`case_key_grant_many` did: for each user given, in order, the grant,
+    the pending grant, or None (refused, audited); and who holds a key pair."""
+
+    outcomes: list[CaseKeyGrant | PendingGrant | None]
+    keyed: set[int]
+
+
+_UNREAD: Any = object()
+
+
+@transaction.atomic(savepoint=False)  # inside the caller's transaction if there is one
+@sensitive_variables()
+def case_key_grant_many(
+    *,
+    actor: User | str,
+    case: Case,
+    users: Sequence[User],
+    case_key: bytes,
+    conflicted: dict[int, str] | None = None,
+    conflicts: set[int] | None = None,
+) -> Sealed:
+    """:func:`case_key_grant` for each of ``users`` in turn (routing's readers), in a
+    constant number of queries: their conflicts, their key pairs (locked together,
+    in the order of their ids, so that a reset cannot replace one between reading
+    and sealing) and their pending grants are read at once; the grants are written
+    in one statement (inserted, or re-sealed where held) and the pending grants they
+    fulfil cleared in one more. Every
+    check, refusal and audit entry is the single grant's, in the same order; a user
+    given twice is sealed once and audited twice, as two single grants would be.
+    ``conflicts``: the users with a (valid) conflict on ``case``, when the caller
+    has just read them in this transaction."""
+    ids = list(dict.fromkeys(user.pk for user in users))
+    if conflicts is None:
+        conflicts = {
+            conflict.user_id
+            for conflict in rows_valid(Conflict.objects.filter(case=case, user__in=ids))
+        }
+    # Locked, so a reset cannot replace a key pair between reading and sealing; one
+    # statement, ordered, so two routings cannot lock each other's holders crosswise.
+    staff_keys = {
+        staff_key.user_id: staff_key
+        for staff_key in StaffKey.objects.select_for_update().filter(user__in=ids).order_by("pk")
+    }
+    pending_of = set(
+        PendingGrant.objects.filter(case=case, user__in=ids).values_list("user_id", flat=True)
     )
-    grant.sealed_case_key = boxes.seal(bytes(staff_key.public_key), case_key)
-    grant.public_key = bytes(staff_key.public_key)
-    grant.save()
-    PendingGrant.objects.filter(case=case, user=user).delete()
-    audit_record(
-        actor=actor,
-        action="access.case_key.granted",
-        obj=case,
-        details={"case": case.ref, "to": user.get_username()},
-    )
-    return grant
+    people: Any = conflicted if conflicted is not None else _UNREAD
+
+    def refusal(user: User) -> str | None:
+        # case_key_refusal, on what was read above
+        nonlocal people
+        if user.person_id is None:
+            return "account not linked to the directory"
+        if not user.is_active:
+            return "account deactivated"
+        if not row_valid(user):
+            return "the account failed its integrity check"
+        if user.pk in conflicts:
+            return "conflict of interest"
+        try:
+            row_check(user.person)  # type: ignore[arg-type]
+            if people is _UNREAD:
+                # With the key at hand, the reporter's own managers are checked too.
+                people = _conflicted_people(case, _reporter_of(case, case_key))
+        except RowTampered:
+            return "a directory row failed its integrity check"
+        reason = people.get(user.person_id)
+        if reason is not None:
+            Conflict.objects.get_or_create(case=case, user=user, reason=reason)
+            return "conflict of interest"
+        return None
+
+    outcomes: list[CaseKeyGrant | PendingGrant | None] = []
+    sealed: dict[int, CaseKeyGrant] = {}
+    clear: set[int] = set()
+    for user in users:
+        reason = refusal(user)
+        if reason is not None:
+            _refused(actor, case, user, reason)
+            clear.add(user.pk)
+            outcome: CaseKeyGrant | PendingGrant | None = None
+        elif (staff_key := staff_keys.get(user.pk)) is None:
+            outcome = _pending(actor=actor, case=case, user=user, reason="no key pair yet")
+        elif not row_valid(staff_key):
+            # A public key written around Ombud: sealing to it would hand the case over.
+            _refused(actor, case, user, "the public key failed its integrity check")
+            outcome = None
+        else:
+            grant = sealed.get(user.pk) or CaseKeyGrant(case=case, user=user)
+            grant.sealed_case_key = boxes.seal(bytes(staff_key.public_key), case_key)
+            grant.public_key = bytes(staff_key.public_key)
+            grant.mac = row_tag(grant)  # written in bulk, around save()
+            sealed[user.pk] = grant
+            clear.add(user.pk)
+            audit_record(
+                actor=actor,
+                action="access.case_key.granted",
+                obj=case,
+                details={"case": case.ref, "to": user.get_username()},
+            )
+            outcome = grant
+        outcomes.append(outcome)
+    # A refusal after a grant (the same user twice, refused the second time) took
+    # nothing back before either: the grant stands.
+    if sealed:
+        # One statement: a new grant inserted, one held already re-sealed in place
+        # (its granted_at kept). The key pairs' locks serialise grants to these users.
+        CaseKeyGrant.objects.bulk_create(
+            list(sealed.values()),
+            update_conflicts=True,
+            unique_fields=["case", "user"],
+            update_fields=["sealed_case_key", "public_key", "mac"],
+        )
+    if clear & pending_of:
+        PendingGrant.objects.filter(case=case, user__in=clear & pending_of).delete()
+    return Sealed(outcomes=outcomes, keyed=set(staff_keys))
+
+
+def _conflicted_people(case: Case, reporter: Person | None) -> dict[int, str]:
+    from ombud.access.conflicts import conflicted_people
+
+    return conflicted_people(case, reporter)
 
 
 @transaction.atomic
@@ -436,13 +544,21 @@ def _reporter_context(case: Case) -> bytes:
 
 @sensitive_variables()
 def case_key_seal_to_reporter(
-    *, actor: User | str, case: Case, case_key: bytes, lookup_id: str, reporter_key: bytes
+    *,
+    actor: User | str,
+    case: Case,
+    case_key: bytes,
+    lookup_id: str,
+    reporter_key: bytes,
+    save: bool = True,
 ) -> None:
     """Give the reporter the case key: encrypted under the key her receipt derives,
-    found by the lookup id her receipt derives. Neither reveals the receipt."""
+    found by the lookup id her receipt derives. Neither reveals the receipt.
+    ``save=False``: the caller saves the case next, in the same transaction."""
     case.receipt_lookup = lookup_id
     case.reporter_sealed_key = aead.encrypt(reporter_key, case_key, _reporter_context(case))
-    case.save(update_fields=["receipt_lookup", "reporter_sealed_key", "updated_at"])
+    if save:
+        case.save(update_fields=["receipt_lookup", "reporter_sealed_key", "updated_at"])
     audit_record(
         actor=actor,
         action="access.case_key.sealed_to_reporter",

@@ -22,7 +22,10 @@ How: each scope and address has ``limit`` slots in Django's cache (a table of th
 database by default, Redis with ``OMBUD_REDIS_URL``). An attempt takes a free slot
 with ``cache.add``, atomic in both backends (an INSERT refused by the unique key,
 Redis's SET NX), and the slot expires ``window`` seconds later: at most ``limit``
-attempts in any ``window`` seconds, however many processes answer. Counters with
+attempts in any ``window`` seconds, however many processes answer. Which slot: up
+to 32, the first free one after reading them all; above (a bench's 10,000, say),
+first a few drawn at random, so that an attempt costs the same whatever the limit
+until most slots are taken (reading 10,000 slots added 20-40 ms to each report). Counters with
 ``cache.incr`` are not used: the database cache's incr is a read then a write
 (two processes lose counts) and it resets the expiry.
 
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -91,11 +95,18 @@ def _hash_key() -> bytes:
     return hashlib.blake2b(key=pepper[:64], person=b"ombud-ratelimit").digest()
 
 
-def _slots(scope: str, key: str, limit: int) -> list[str]:
+def _prefix(scope: str, key: str) -> str:
     digest = hashlib.blake2b(
         f"{scope}\n{key}".encode(), key=_hash_key(), digest_size=16
     ).hexdigest()
-    return [f"ombud-rate:{scope}:{digest}:{slot}" for slot in range(limit)]
+    return f"ombud-rate:{scope}:{digest}"
+
+
+# Up to this many slots, an attempt reads them all at once (one read of the cache);
+# above it, it first tries a few slots drawn at random, so that its cost does not
+# grow with the limit while few slots are taken.
+READ_ALL_UP_TO = 32
+DRAWS = 3
 
 
 def take(
@@ -108,7 +119,15 @@ def take(
         default_limit, default_window = limits(scope)
         limit = default_limit if limit is None else limit
         window = default_window if window is None else window
-    slots = _slots(scope, key, limit)
+    prefix = _prefix(scope, key)
+    if limit > READ_ALL_UP_TO:
+        # Each draw takes its slot if free (atomic, as below); a refused draw means
+        # that slot is taken. After DRAWS refusals, most slots probably are: read all.
+        for _draw in range(DRAWS):
+            slot = f"{prefix}:{secrets.randbelow(limit)}"
+            if cache.add(slot, 1, timeout=window):
+                return Attempt(slot)
+    slots = [f"{prefix}:{slot}" for slot in range(limit)]
     taken = cache.get_many(slots)
     for slot in slots:
         # Another process may take a free slot first: then add refuses, try the next.

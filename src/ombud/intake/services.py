@@ -112,14 +112,15 @@ def report_submit(
             record_id=case.public_id,
             data=report.named(),
         )
-        case.save()
         case_key_seal_to_reporter(
             actor=actor,
             case=case,
             case_key=case_key,
             lookup_id=receipts.receipt_lookup_id(receipt),
             reporter_key=receipts.receipt_reporter_key(receipt),
+            save=False,  # written with the report, next: one UPDATE, not two
         )
+        case.save()
         named = {item.employee_id for item in report.accused if item.employee_id}
         for person in Person.objects.filter(employee_id__in=named):
             Party.objects.create(case=case, person=person, role=Party.Role.ACCUSED)
