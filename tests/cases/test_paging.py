@@ -117,7 +117,12 @@ def test_a_mangled_page_key_shows_the_first_page(cast):
     assert refs_in(page) == [case.ref]
 
 
-def test_the_case_list_costs_the_same_queries_for_3_cases_as_for_30(cast, story):
+# FEW_KEYS 10: the 3 cases are listed from their ids, the 30 from the list's index.
+@pytest.mark.parametrize("few_keys", [1000, 10])
+def test_the_case_list_costs_the_same_queries_for_3_cases_as_for_30(
+    cast, story, monkeypatch, few_keys
+):
+    monkeypatch.setattr("ombud.access.selectors.FEW_KEYS", few_keys)
     first = against("C004")
     copies(first, 2)
     hana, head = signed_in(cast.handler), signed_in(story.head_of_ethics)
@@ -165,8 +170,14 @@ def test_the_overview_gives_the_median_days_to_acknowledge_and_to_close(cast, st
     assert f"Median days to close</dt><dd>{closed}</dd>" in page
 
 
-def test_the_pages_run_through_the_top_the_dated_and_the_undated_cases_in_order(cast, monkeypatch):
+# With few keys the list starts from her cases' ids; with many, from the list's
+# index (FEW_KEYS 1 makes the seven cases "many"): the same pages either way.
+@pytest.mark.parametrize("few_keys", [1000, 1])
+def test_the_pages_run_through_the_top_the_dated_and_the_undated_cases_in_order(
+    cast, monkeypatch, few_keys
+):
     monkeypatch.setattr("ombud.web.cases.views.INBOX_PAGE", 2)
+    monkeypatch.setattr("ombud.access.selectors.FEW_KEYS", few_keys)
     made = []
     for hours in (0, 30, 5, 20, 10, 15, 25):
         with time_machine.travel(T0 + dt.timedelta(hours=hours), tick=False):

@@ -16,23 +16,40 @@ from ombud.directory.selectors import user_roles
 _LET_IN = [CaseReader.Standing.INVESTIGATOR, CaseReader.Standing.BREAK_GLASS]
 
 
-def _holding(user: User) -> QuerySet[Case]:
+# Up to this many keys, a list of someone's cases starts from her cases' ids.
+FEW_KEYS = 1000
+
+
+def _holding(user: User, *, narrow: bool = False) -> QuerySet[Case]:
     """Cases whose key ``user`` holds and on which they have no conflict. An account
-    cut from its directory person reads nothing: its conflicts cannot be known."""
+    cut from its directory person reads nothing: its conflicts cannot be known.
+
+    ``narrow`` is for lists in an order of their own (the case list, the cases held
+    below her level): when she holds at most FEW_KEYS keys, the query names her cases'
+    ids, so that the database starts from them (one more query, of at most FEW_KEYS
+    rows). Without it SQLite walks the whole order's index to find a handler's fifty
+    cases among a million; with more keys than that, walking it finds a page soon."""
     if not user.is_active or user.person_id is None:
         return Case.objects.none()
-    return Case.objects.filter(key_grants__user=user).exclude(conflicts__user=user)
+    cases = Case.objects.filter(key_grants__user=user).exclude(conflicts__user=user)
+    if narrow:
+        ids = list(
+            CaseKeyGrant.objects.filter(user=user).values_list("case_id", flat=True)[: FEW_KEYS + 1]
+        )
+        if len(ids) <= FEW_KEYS:
+            cases = cases.filter(pk__in=ids)
+    return cases
 
 
-def cases_for_user(user: User) -> QuerySet[Case]:
+def cases_for_user(user: User, *, narrow: bool = False) -> QuerySet[Case]:
     """The cases ``user`` may read now: at their level, or assigned as investigator,
     or opened early with a written reason. No DISTINCT: a reader has one grant per
     case (a unique constraint), so each case comes once, and a list of them is not
-    sorted whole to drop doubles."""
+    sorted whole to drop doubles. ``narrow``: see _holding."""
     codes = user_roles(user=user)
     standing = CaseReader.objects.filter(user=user, standing__in=_LET_IN).values("case")
     return (
-        _holding(user)
+        _holding(user, narrow=narrow)
         .filter(Q(level__role__code__in=codes) | Q(pk__in=standing))
         .select_related("level__role")
     )
@@ -59,7 +76,7 @@ def cases_held_above(user: User, *, limit: int | None = None) -> list[Case]:
     )
     standing = CaseReader.objects.filter(user=user, standing__in=_LET_IN).values("case")
     held = (
-        _holding(user)  # those she may not read now: not at her level, no standing
+        _holding(user, narrow=True)  # those she may not read now: not at her level, no standing
         .exclude(level__role__code__in=codes)
         .exclude(pk__in=standing)
         .filter(Exists(above))

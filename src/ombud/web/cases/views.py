@@ -218,7 +218,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     levels = ladder()
     allowed = request_opens(request, opens(codes, {level.role.code for level in levels}))
     now = timezone.now()
-    mine = cases_for_user(user)
+    mine = cases_for_user(user, narrow=True)
     filters = InboxFilters(request.GET or None, levels=levels)
     filters.is_valid()  # an unknown value is shown as an error; the others still apply
     # The order is (top of the ladder, next deadline, received), stored columns read
