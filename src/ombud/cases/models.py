@@ -90,6 +90,15 @@ class Case(models.Model):
     # The earliest open deadline's due time (None: none open), kept by the deadline
     # services in the same transaction as every change of the case's deadlines.
     next_due = models.DateTimeField(null=True, blank=True, editable=False)
+    # 1 while no deadline is open: such cases come last at their rung. A column of its
+    # own because SQLite's indexes put empty dates first, and the list wants them last.
+    undated = models.GeneratedField(
+        expression=models.Case(
+            models.When(next_due__isnull=True, then=models.Value(1)), default=models.Value(0)
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     # A named reporter who asked for e-mail: her address sealed to the notification
     # key, whose private half only the worker reads (OMBUD_NOTIFY_KEY_FILE).
     reporter_contact = models.BinaryField(null=True, blank=True)
@@ -123,7 +132,8 @@ class Case(models.Model):
             models.Index(fields=["closed_at", "created_at"], name="case_closed"),
             # The case list's order, read from the index: a page is its first rows.
             models.Index(
-                fields=["-top_first", "next_due", "created_at", "id"], name="case_list_order"
+                fields=["-top_first", "undated", "next_due", "created_at", "id"],
+                name="case_list_order",
             ),
             # The case list's count of the overdue, and the cases held below her level,
             # oldest first.
