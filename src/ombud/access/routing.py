@@ -41,7 +41,7 @@ from ombud.cases.models import Case, Party
 from ombud.directory import roles
 from ombud.directory.models import Person, RoleAssignment, User
 from ombud.directory.selectors import user_roles
-from ombud.integrity import RowTampered, row_check, row_valid, rows_valid
+from ombud.integrity import RowTampered, row_check, row_tag, row_valid, rows_valid
 
 __all__ = ["accused_of", "conflicted_people"]
 
@@ -259,6 +259,9 @@ def case_party_add(
     return revoked
 
 
+PENDING_BATCH = 2_000
+
+
 def member_joined(*, actor: User | str, user: User, role: str) -> int:
     """Someone joined a ladder level: they are owed the key of every case that
     started at or below it (the key goes to the starting level and all above), as
@@ -272,12 +275,20 @@ def member_joined(*, actor: User | str, user: User, role: str) -> int:
         Case.objects.filter(start_level__position__lte=level.position)
         .exclude(conflicts__user=user)
         .exclude(key_grants__user=user)
+        .values_list("pk", flat=True)
     )
-    for case in cases:
-        PendingGrant.objects.get_or_create(
-            case=case, user=user, defaults={"reason": f"joined {role}"}
-        )
-        owed += 1
+    # Written in batches (a new head of ethics is owed a key for every case below
+    # her); one already owed stays as it is. Each row is tagged as save() would.
+    batch: list[PendingGrant] = []
+    for case_id in cases.iterator(chunk_size=PENDING_BATCH):
+        pending = PendingGrant(case_id=case_id, user=user, reason=f"joined {role}")
+        pending.mac = row_tag(pending, "access.PendingGrant")
+        batch.append(pending)
+        if len(batch) == PENDING_BATCH:
+            PendingGrant.objects.bulk_create(batch, ignore_conflicts=True)
+            owed, batch = owed + len(batch), []
+    PendingGrant.objects.bulk_create(batch, ignore_conflicts=True)
+    owed += len(batch)
     if owed:
         audit_record(
             actor=actor,
