@@ -144,6 +144,9 @@ def test_the_overview_costs_the_same_queries_for_3_cases_as_for_30(cast, story):
     head.get("/cases/overview/")
     few, page = queries_for(head, "/cases/overview/")
     assert "Open cases</dt><dd>3</dd>" in page
+    # The session, the user and her roles, the mail notice…, and three for the figures:
+    # the counters, their medians, the deadlines overdue now.
+    assert few == 9
     copies(first, 27)
     many, page = queries_for(head, "/cases/overview/")
     assert "Open cases</dt><dd>30</dd>" in page
