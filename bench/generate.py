@@ -222,6 +222,9 @@ def generate(
                 cursor.execute("SET LOCAL session_replication_role = origin")
     result.seconds["bulk"] = time.perf_counter() - started
     _counters_caught_up()
+    from ombud.deadlines.figures import figures_rebuild
+
+    figures_rebuild()  # the overview's counters, recounted after writing around the services
     started = time.perf_counter()
     _real(real_sample, rng=rng, result=result, say=say)
     result.seconds["real"] = time.perf_counter() - started

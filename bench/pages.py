@@ -135,8 +135,8 @@ def setup(n_cases: int, real_sample: int, data_dir: Path, *, reuse: bool) -> dic
 
     from ombud.access.models import CaseKeyGrant, PendingGrant
     from ombud.cases.models import Case
+    from ombud.demo import demo_load
     from ombud.directory import roles
-    from ombud.directory.demo import demo_load
     from ombud.directory.models import Person
     from ombud.directory.services import person_save, role_grant, user_create
     from ombud.integrity import row_tag
@@ -200,8 +200,8 @@ def _facts(
     from ombud.access.selectors import cases_for_user
     from ombud.audit.models import AuditEntry
     from ombud.cases.models import Case
-    from ombud.cases.views import _InboxKey
     from ombud.directory.models import User
+    from ombud.web.cases.views import _InboxKey
 
     head_user = User.objects.get(username=head.username)
     readable = cases_for_user(head_user).order_by(
@@ -292,7 +292,7 @@ def main() -> None:
 
 
 def run(url: str, facts: dict[str, Any], args: argparse.Namespace) -> None:
-    from ombud.directory.demo import DEMO_PASSWORD
+    from ombud.demo import DEMO_PASSWORD
 
     handler, head, auditor = Browser(url), Browser(url), Browser(url)
     handler.sign_in("bench-handler", PASSWORD, facts["handler_secret"])
