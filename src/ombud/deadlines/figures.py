@@ -11,7 +11,7 @@ from django.apps import apps as installed_apps
 from django.db import connections, router, transaction
 from django.db.models import Count, Q
 
-from ombud.cases.figures import tenths_of_a_day
+from ombud.cases.figures import SLOTS, tenths_of_a_day
 
 
 def figures_rebuild(apps: Any = installed_apps, using: str | None = None) -> None:
@@ -37,12 +37,19 @@ def figures_rebuild(apps: Any = installed_apps, using: str | None = None) -> Non
             .aggregate(open_cases=Count("pk"), at_top=Count("pk", filter=Q(at_top=True)))
         )
         figures_model.objects.using(alias).all().delete()
-        figures_model.objects.using(alias).create(
-            slot=0,
-            open_cases=cases["open_cases"],
-            at_top=cases["at_top"],
-            deadlines_met=deadlines["met"],
-            deadlines_missed=deadlines["missed"],
+        # The totals on the first row; every row made now, so that no service
+        # has to make one.
+        figures_model.objects.using(alias).bulk_create(
+            [
+                figures_model(
+                    slot=0,
+                    open_cases=cases["open_cases"],
+                    at_top=cases["at_top"],
+                    deadlines_met=deadlines["met"],
+                    deadlines_missed=deadlines["missed"],
+                ),
+                *(figures_model(slot=slot) for slot in range(1, SLOTS)),
+            ]
         )
         duration_model.objects.using(alias).all().delete()
         for figure, end in (("acknowledge", "acknowledged_at"), ("close", "closed_at")):
