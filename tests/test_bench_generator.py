@@ -91,3 +91,18 @@ def test_the_generated_cases_fill_every_table_with_a_valid_log_and_valid_tags(db
     for counter in CaseRefCounter.objects.all():
         assert counter.last == case_ref_highest(counter.year)
     assert CaseRefCounter.objects.filter(year__lt=timezone.now().year).exists()
+
+    # The overview's counters: recounted after the bulk load, then kept by the
+    # services for the real sample, they equal a fresh recount.
+    from ombud.cases.figures import figures_counts
+    from ombud.cases.models import CaseDuration
+    from ombud.deadlines.figures import figures_rebuild
+
+    def kept() -> tuple[dict[str, int], list[tuple[str, int, int]]]:
+        durations = CaseDuration.objects.filter(cases__gt=0).order_by("figure", "tenths")
+        return figures_counts(), list(durations.values_list("figure", "tenths", "cases"))
+
+    before = kept()
+    assert before[0]["open_cases"] == Case.objects.exclude(state="closed").count()
+    figures_rebuild()
+    assert kept() == before

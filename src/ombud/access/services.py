@@ -34,6 +34,7 @@ from ombud.access.models import (
     StaffKey,
 )
 from ombud.audit.services import audit_record
+from ombud.cases.figures import figures_add
 from ombud.cases.models import Case
 from ombud.cases.services import case_ref_next
 from ombud.crypto import aead, boxes, passwords
@@ -752,6 +753,7 @@ def case_create(
         case = Case(ref=case_ref_next())
         case_key = case_keys_new(case)
         case.save()
+        figures_add(case.pk, open_cases=1)
         case_key_seal_to_recovery(actor=actor, case=case, case_key=case_key)
         audit_record(actor=actor, action="cases.case.created", obj=case, details={"case": case.ref})
         for reader in readers:

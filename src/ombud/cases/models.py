@@ -312,3 +312,43 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.kind} {self.other}"
+
+
+class CaseFigures(models.Model):
+    """The overview's counts, kept by the services in the transaction of each change
+    (`ombud.cases.figures`), so the page reads a few rows whatever the number of cases.
+
+    Spread over ``SLOTS`` rows, a case's changes always going to the row of its id
+    modulo ``SLOTS``: two changes to different cases seldom wait for the same row, and
+    every column lives on that one row so a transaction locks one figures row only (two
+    rows taken in opposite orders by two transactions would deadlock). The deadline
+    counts are here too for that reason, though only the deadline services write them.
+    The page adds the rows up."""
+
+    slot = models.PositiveSmallIntegerField(primary_key=True)
+    open_cases = models.BigIntegerField(default=0)
+    # Open cases that missed a deadline at the top of the ladder.
+    at_top = models.BigIntegerField(default=0)
+    deadlines_met = models.BigIntegerField(default=0)
+    deadlines_missed = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"figures slot {self.slot}"
+
+
+class CaseDuration(models.Model):
+    """How many cases took a given time from report to acknowledgement, or to closing,
+    in tenths of a day (the page's unit): the overview's medians are read from these
+    counts, not from every case."""
+
+    figure = models.CharField(max_length=12)  # "acknowledge" or "close"
+    tenths = models.IntegerField()
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["figure", "tenths"], name="one_count_per_duration")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.tenths / 10} days: {self.cases}"

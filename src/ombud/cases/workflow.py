@@ -4,6 +4,7 @@ deadlines, and refuses an edit made on an out-of-date page (version check)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from ombud.audit.services import audit_record
+from ombud.cases.figures import ACKNOWLEDGE, CLOSE, duration_add, figures_add
 from ombud.cases.models import Case, Category, State, TimelineEvent
 from ombud.cases.signals import case_event, reporter_news
 from ombud.directory.models import User
@@ -72,6 +74,20 @@ BY_NAME = {transition.name: transition for transition in TRANSITIONS}
 
 class TransitionRefused(ValidationError):
     pass
+
+
+def _figures_follow(case: Case, name: str, closed_at: dt.datetime | None) -> None:
+    """The overview's counters, in the transition's transaction (the case's row is
+    locked by its update; a duration count before the figures row, as everywhere)."""
+    if name == "acknowledge" and case.acknowledged_at is not None:
+        duration_add(ACKNOWLEDGE, case.created_at, case.acknowledged_at, 1)
+    elif name == "close" and case.closed_at is not None:
+        duration_add(CLOSE, case.created_at, case.closed_at, 1)
+        figures_add(case.pk, open_cases=-1, at_top=-int(case.at_top))
+    elif name == "reopen":
+        if closed_at is not None:
+            duration_add(CLOSE, case.created_at, closed_at, -1)
+        figures_add(case.pk, open_cases=1, at_top=int(case.at_top))
 
 
 def transitions_for(case: Case, permission: str) -> list[Transition]:
@@ -137,8 +153,16 @@ def case_transition(
         fields.update(severity=severity, category=category)
     if name == "close":
         fields.update(outcome=outcome, closed_at=now)
+    closed_at = None
     if name == "reopen":
         fields.update(outcome="", closed_at=None)
+        # The closing's duration leaves the figures: read under the row's lock.
+        closed_at = (
+            Case.objects.select_for_update()
+            .filter(pk=case.pk, version=version)
+            .values_list("closed_at", flat=True)
+            .first()
+        )
     changed = Case.objects.filter(pk=case.pk, version=version).update(**fields)
     if not changed:
         raise TransitionRefused(
@@ -146,6 +170,7 @@ def case_transition(
         )
     previous = case.state
     case.refresh_from_db()
+    _figures_follow(case, name, closed_at)
     TimelineEvent.objects.create(case=case, kind=transition.event, at=now)
     reporter_news.send(sender=Case, case=case)
     audit_record(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ombud.access.models import CaseKeyGrant, LadderLevel
 from ombud.access.routing import ladder
 from ombud.audit.services import audit_record
+from ombud.cases.figures import figures_add
 from ombud.cases.models import Case, State, TimelineEvent
 from ombud.deadlines.calendar import window_end
 from ombud.deadlines.models import Deadline, DeadlinePolicy, DeadlinePolicyUse
@@ -124,6 +125,7 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
         case_next_due_keep(case)
         return
     changed = False
+    met = 0
     for deadline in Deadline.objects.filter(case=case, state=Deadline.State.OPEN):
         matched = by_name.get(deadline.name)
         if matched is not None and _met(matched, event):
@@ -131,6 +133,7 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
             deadline.met_at = at
             deadline.save(update_fields=["state", "met_at"])
             changed = True
+            met += 1
             if matched.get("recurring") and event != State.CLOSED:
                 _open(case, matched, at)
     if event == State.CLOSED:  # what closing did not meet is no longer needed
@@ -139,6 +142,7 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
         )
         Case.objects.filter(pk=case.pk).update(next_due=None)
         case.next_due = None
+        figures_add(case.pk, deadlines_met=met)  # after the case's row: the lock order
         return
     for rule in rules:
         if rule["from"] == event:
@@ -169,6 +173,7 @@ def deadlines_on_event(*, case: Case, event: str, at: dt.datetime) -> None:
             return
     if changed:
         case_next_due_keep(case)
+    figures_add(case.pk, deadlines_met=met)  # after the case's row: the lock order
 
 
 # The sweep ------------------------------------------------------------------------
@@ -195,6 +200,8 @@ def deadlines_sweep(now: dt.datetime | None = None, limit: int = 1000) -> int:
                 deadline = Deadline.objects.select_related("case").get(pk=pk)
                 _escalate(deadline, now)
                 case_next_due_keep(deadline.case)  # missed, and perhaps one opened
+                # Counted once the case's row is locked (by _escalate): the lock order.
+                figures_add(deadline.case_id, deadlines_missed=1)
                 missed += 1
         except Exception:  # one broken case must not stop the others' escalations
             logger.exception("deadline %s could not be handled; it is tried again", pk)
@@ -274,6 +281,8 @@ def _escalate(deadline: Deadline, now: dt.datetime) -> None:
     if not case.at_top:
         case.at_top = True
         case.save(update_fields=["at_top", "updated_at"])
+        if case.state != State.CLOSED:
+            figures_add(case.pk, at_top=1)
         TimelineEvent.objects.create(
             case=case, kind=TimelineEvent.Kind.TOP_REACHED, at=now, detail=label
         )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("access", "0009_second_factor_changes"),
-        ("cases", "0011_next_due"),
+        ("cases", "0012_figures"),
     ]
 
     operations = [
