@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import re
 import shlex
 import sqlite3
 import subprocess
@@ -104,6 +105,11 @@ SECTIONS = (
             "{python} bench/pages.py --cases 1000000",
             "{python} bench/pages.py --cases 1000000 --database-url {pg}",
         ),
+    ),
+    Section(
+        "figures_contention",
+        "The overview's counters under concurrent writers",
+        ("{python} bench/figures_contention.py --database-url {pg}",),
     ),
     Section(
         "audit_verify",
@@ -220,10 +226,19 @@ def write() -> None:
         lines += [
             "### Latest result",
             "",
-            result.read_text().strip() if result.exists() else "_Not measured yet._",
+            _nested(result.read_text().strip()) if result.exists() else "_Not measured yet._",
             "",
         ]
     OUT.write_text("\n".join(lines))
+
+
+def _nested(text: str) -> str:
+    """A result's own headings, below the section's "Latest result" (outside code)."""
+    lines, code = [], False
+    for line in text.splitlines():
+        code ^= line.startswith("```")
+        lines.append(line if code else re.sub(r"^#{1,3} ", "#### ", line))
+    return "\n".join(lines)
 
 
 def main() -> int:

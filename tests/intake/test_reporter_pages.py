@@ -178,14 +178,15 @@ def test_the_inbox_costs_the_same_queries_for_three_cases_as_for_six(
     handler = signed_in(cast.handler)
     for _index in range(3):
         submit_through_pages(Client())
-    # Session, user, roles (twice), the cases readable and held, the count at the top:
-    # never one per case.
-    with django_assert_num_queries(10):
+    # Session, user, roles (twice), her cases' ids (for the list and for those held
+    # below her level), the cases readable and held, the two counts (at the top,
+    # overdue): never one per case.
+    with django_assert_num_queries(13):
         page = handler.get("/cases/")
     assert page.content.decode().count('<tr><td><a href="/cases/') == 3
     for _index in range(3):
         submit_through_pages(Client())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         page = handler.get("/cases/")
     assert page.content.decode().count('<tr><td><a href="/cases/') == 6
 
