@@ -238,6 +238,11 @@ class CaseReader(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "user", "standing"], name="one_standing_each")
         ]
+        indexes = [
+            # Someone's assignments and early openings, without reading her many
+            # confirmations (a head of ethics has one for every case she opened).
+            models.Index(fields=["user", "standing", "case"], name="reader_user_standing"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.standing} on {self.case}"
