@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 
 from ombud.access.models import CaseKeyGrant, CaseReader, Conflict, RoutingPolicy
@@ -242,3 +243,37 @@ def test_someone_who_joins_a_level_later_is_owed_its_cases_keys(cast, story):
     jonas = story.intake_member
     role_grant(actor=ACTOR, user=jonas, role=roles.BOARD_COMMITTEE)
     assert not PendingGrant.objects.filter(case=case, user=jonas).exists()
+
+
+@pytest.fixture
+def few_sql_variables():
+    """SQLite as built elsewhere: Debian's allows 250,000 variables in a statement,
+    the library's own default is 32,766, and a head of ethics at a million cases is
+    owed more than either. Here the limit is 1,000, so 1,200 cases go over it."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    import sqlite3
+
+    connection.ensure_connection()
+    raw = connection.connection
+    before = raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 1000)
+    yield
+    raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+
+
+def test_a_new_head_of_ethics_is_owed_more_cases_than_a_statement_can_name(
+    cast, story, few_sql_variables
+):
+    from ombud.access.models import PendingGrant
+    from ombud.directory.services import role_grant, role_revoke
+    from tests.cases.test_paging import copies
+    from tests.conftest import make_person
+
+    made = copies(against("C004"), 1_200)
+    newcomer = account(make_person("C081", "Ines Varga", unit="Ethics"), roles.TRAINED_INVESTIGATOR)
+    role_grant(actor=ACTOR, user=newcomer, role=roles.HEAD_OF_ETHICS)
+    assert PendingGrant.objects.filter(user=newcomer).count() == len(made) + 1
+    # Her role taken away again before any holder signed in: she is owed nothing.
+    role_revoke(actor=ACTOR, user=newcomer, role=roles.HEAD_OF_ETHICS)
+    assert not PendingGrant.objects.filter(user=newcomer).exists()
