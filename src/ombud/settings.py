@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ombud.deadlines",
     "ombud.access",
     "ombud.operations",
+    "ombud.investigation",
     "ombud.signin",
     "django.contrib.admin",
     "django.contrib.auth",

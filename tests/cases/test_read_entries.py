@@ -213,6 +213,7 @@ OPENERS: dict[str, dict[str, str]] = {
     },
     "decrypt": {
         "ombud.access.reading": "the door: case records",
+        "ombud.investigation.reading": "the investigation's records, behind case_open_to_read",
         "ombud.access.services": "the reporter's sealed copy of a case key",
         "ombud.access.session": "a staff key kept in the session",
         "ombud.intake.reporter_session": "a reporter's key kept in the session",
@@ -230,6 +231,8 @@ OPENERS: dict[str, dict[str, str]] = {
 DOORS = {
     "case_open_for_action",
     "case_read",
+    # The investigation's pages: the entry they name, then their own records.
+    "case_open_to_read",
     # Who the case names, alone, for the page where a reader says whether she is
     # conflicted: its own read entry (cases.parties.read).
     "case_parties_read",

@@ -9,7 +9,9 @@ read entry before returning anything: a page that shows the case, whatever
 brought it there (a refused reply, a refused transition), has its entry.
 :func:`case_parties_read` opens only who the report names (sealed apart from the
 rest), for the page where a reader says whether she is conflicted, with a read
-entry of its own. :func:`case_open_for_action` gives the key to write with (seal a record, grant
+entry of its own. :func:`case_open_to_read` is the same door for the investigation's own records:
+it writes the read entry it is given and hands their reader the key.
+:func:`case_open_for_action` gives the key to write with (seal a record, grant
 the key) and returns nothing decrypted, so it writes no read entry; the action
 writes its own.
 
@@ -172,6 +174,19 @@ def case_read(*, user: User, public_id: str, private: bytes | None) -> CaseReadi
         content=_case_content(case, case_key, report),
         notes=_case_notes(case, case_key),
     )
+
+
+@sensitive_variables()
+def case_open_to_read(
+    *, user: User, public_id: str, private: bytes | None, action: str, **details: str
+) -> tuple[Case, bytes]:
+    """The case and its key for a domain above this one that shows records of its
+    own (``ombud.investigation.reading``), after writing the read entry ``action``
+    with ``details``: the same checks as :func:`case_read`, and nothing decrypted
+    here. The caller opens only its own records, and only after this returns."""
+    case, case_key, _report = _opened(user=user, public_id=public_id, private=private)
+    _read_recorded(user, case, action, **details)
+    return case, case_key
 
 
 @sensitive_variables()

@@ -29,6 +29,7 @@ LOOKING = {
     "cases.parties.read": _("read who the case names"),
     "cases.attachment.opened": _("opened a file"),
     "cases.attachment.original_opened": _("opened an original file"),
+    "investigation.case.read": _("read the investigation"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

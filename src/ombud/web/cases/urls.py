@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ombud.web.cases import views
+from ombud.web.investigation.urls import urlpatterns as investigation
 
 app_name = "cases"
 urlpatterns = [
@@ -23,4 +24,5 @@ urlpatterns = [
         views.case_attachment,
         name="attachment",
     ),
+    *investigation,
 ]

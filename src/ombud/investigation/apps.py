@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvestigationConfig(AppConfig):
+    name = "ombud.investigation"
+    verbose_name = _("Investigation")
