@@ -345,3 +345,55 @@ def deadline_extend(
         details={"case": case.ref, "deadline": name, "days": days},
     )
     return deadline
+
+
+@transaction.atomic
+def deadline_open(
+    *, actor: User | str, case: Case, name: str, label: str, due_at: dt.datetime
+) -> Deadline:
+    """A deadline that comes from the investigation, not from the policy (the
+    accused's response, a measure's review, the reporter's answer to minutes): swept
+    and escalated like the others. ``name`` is unique among the case's open deadlines
+    (an open one of the same name is replaced); ``label`` is in clear and shown to the
+    reporter if it is missed, so it says what kind of deadline, never what about."""
+    Deadline.objects.filter(case=case, name=name, state=Deadline.State.OPEN).update(
+        state=Deadline.State.CANCELLED
+    )
+    deadline = Deadline.objects.create(case=case, name=name, label=label, due_at=due_at)
+    case_next_due_keep(case)
+    audit_record(
+        actor=actor,
+        action="deadlines.deadline.opened",
+        obj=case,
+        details={"case": case.ref, "deadline": name, "due": due_at.isoformat()},
+    )
+    return deadline
+
+
+@transaction.atomic
+def deadline_close(*, actor: User | str, case: Case, name: str, met: bool = True) -> bool:
+    """The open deadline ``name`` is met (or, with ``met=False``, no longer needed).
+    False when there was none open."""
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(case=case, name=name, state=Deadline.State.OPEN)
+        .first()
+    )
+    if deadline is None:
+        return False
+    now = timezone.now()
+    if met:
+        deadline.state, deadline.met_at = Deadline.State.MET, now
+    else:
+        deadline.state = Deadline.State.CANCELLED
+    deadline.save(update_fields=["state", "met_at"])
+    case_next_due_keep(case)
+    if met:
+        figures_add(case.pk, deadlines_met=1)
+    audit_record(
+        actor=actor,
+        action="deadlines.deadline.met" if met else "deadlines.deadline.cancelled",
+        obj=case,
+        details={"case": case.ref, "deadline": name},
+    )
+    return True
