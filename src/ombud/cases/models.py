@@ -249,6 +249,7 @@ class TimelineEvent(models.Model):
         ESCALATED = "escalated", _("Escalated because a deadline was missed")
         TOP_REACHED = "top_reached", _("The last level missed a deadline")
         EXTENDED = "extended", _("A deadline was extended")
+        OUTCOME_WRITTEN = "outcome_written", _("A written outcome is ready for you")
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="timeline")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -265,6 +266,7 @@ class TimelineEvent(models.Model):
         Kind.MESSAGE_TO_REPORTER: _("Message to the reporter"),
         Kind.ACKNOWLEDGED: _("Acknowledged"),
         Kind.TRIAGED: _("Triaged"),
+        Kind.OUTCOME_WRITTEN: _("Written outcome published to the reporter"),
     }
 
     def __str__(self) -> str:

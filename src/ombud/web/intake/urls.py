@@ -10,5 +10,6 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     path("status/message/", views.status_message, name="message"),
     path("status/leave/", views.status_leave, name="leave"),
+    path("status/outcome.pdf", views.status_outcome_pdf, name="outcome_pdf"),
     path("exit/", views.quick_exit, name="exit"),
 ]

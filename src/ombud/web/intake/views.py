@@ -520,6 +520,25 @@ def status_message(request: HttpRequest) -> HttpResponse:
     return _status_page(request, access, form, file_errors=file_errors, status=400)
 
 
+@require_GET
+def status_outcome_pdf(request: HttpRequest) -> HttpResponse:
+    """Her written outcome as a PDF, in the language her pages are in."""
+    from django.http import Http404
+
+    from ombud.investigation.reading import reporter_outcome
+    from ombud.web.investigation.outcome import outcome_pdf
+
+    access = reporter_access(request)
+    if access is None:
+        return redirect("intake:status")
+    outcome = reporter_outcome(access)
+    if outcome is None:
+        raise Http404
+    response = HttpResponse(outcome_pdf(access.case, outcome), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="outcome-{access.case.ref}.pdf"'
+    return response
+
+
 @ratelimit.counted("form", refused=_leave_anyway)
 @require_POST
 def status_leave(request: HttpRequest) -> HttpResponse:
@@ -576,6 +595,7 @@ def _status_page(
     """The reporter's own case: her report, state, deadlines, timeline, messages."""
     from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
+    from ombud.investigation.reading import reporter_outcome
 
     return render(
         request,
@@ -584,6 +604,7 @@ def _status_page(
             "case": access.case,
             "every_level_missed": every_level_missed(access.case),
             "content": reporter_case_content(access),
+            "outcome": reporter_outcome(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
             "outside_channels": outside_channels_for(access.case.category),
