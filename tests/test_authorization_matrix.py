@@ -103,9 +103,9 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "report/status/leave/": public,
     # The written outcome: the other case's reporter has none published, so "not
     # found"; without a receipt she is sent to give it (a redirect, so "in").
-    "report/status/outcome.pdf": lambda actor: NOT_FOUND
-    if actor == "reporter of another case"
-    else OK,
+    "report/status/outcome.pdf": lambda actor: (
+        NOT_FOUND if actor == "reporter of another case" else OK
+    ),
     "report/exit/": public,  # the quick exit: ends only the reporter's own session
     "audit/": _staff({"auditor"}),
     "audit/verify/": _staff({"auditor"}),
