@@ -15,6 +15,7 @@ from ombud.crypto.tokens import TokenMalformed
 PEPPER = bytes(range(64))
 OTHER_PEPPER = bytes(range(1, 65))
 LOOKUP_KEY, WRAP_KEY = tokens.subkeys(PEPPER)
+EXPIRES = 1_800_000_000
 
 
 def test_a_token_carries_256_bits_after_its_prefix_and_never_repeats():
@@ -61,7 +62,8 @@ def test_the_lookup_is_one_way_keyed_and_separate_from_the_wrapping_key():
 def test_a_wrapped_private_key_opens_only_with_its_token_its_user_and_the_pepper():
     private = secrets.token_bytes(32)
     token = tokens.token_new()
-    context = tokens.token_context(user_id=7, lookup=tokens.token_lookup(token, LOOKUP_KEY))
+    lookup = tokens.token_lookup(token, LOOKUP_KEY)
+    context = tokens.token_context(user_id=7, lookup=lookup, expires=EXPIRES)
     wrapped = tokens.private_key_wrap(token, WRAP_KEY, private, context)
     assert private not in wrapped
     assert tokens.private_key_unwrap(token, WRAP_KEY, wrapped, context) == private
@@ -69,7 +71,17 @@ def test_a_wrapped_private_key_opens_only_with_its_token_its_user_and_the_pepper
         tokens.private_key_unwrap(tokens.token_new(), WRAP_KEY, wrapped, context)
     with pytest.raises(DecryptionFailed):  # moved to another user's token row
         tokens.private_key_unwrap(
-            token, WRAP_KEY, wrapped, tokens.token_context(user_id=8, lookup="0" * 64)
+            token,
+            WRAP_KEY,
+            wrapped,
+            tokens.token_context(user_id=8, lookup=lookup, expires=EXPIRES),
+        )
+    with pytest.raises(DecryptionFailed):  # its expiry pushed back in the database
+        tokens.private_key_unwrap(
+            token,
+            WRAP_KEY,
+            wrapped,
+            tokens.token_context(user_id=7, lookup=lookup, expires=EXPIRES + 1),
         )
     with pytest.raises(DecryptionFailed):  # an old copy of the database without the pepper
         tokens.private_key_unwrap(token, tokens.subkeys(OTHER_PEPPER)[1], wrapped, context)

@@ -15,7 +15,8 @@ from the pepper, the file kept outside the database):
 
 What it protects against: learning a token, or its owner's private key, from what
 the database keeps; moving a wrapped key to another token or another user (the
-associated data names both). What it does not protect against: someone who holds
+associated data names both), or an expiry pushed back in the database (it is
+in the associated data too). What it does not protect against: someone who holds
 a live token (it is a bearer secret: it reads what its owner reads, until it
 expires or is revoked), or who holds the server with its pepper while a token is
 used.
@@ -97,6 +98,7 @@ def private_key_unwrap(text: str, wrap_key: bytes, wrapped: bytes, context: byte
     return aead.decrypt(_wrapping_key(text, wrap_key), wrapped, context)
 
 
-def token_context(*, user_id: object, lookup: str) -> bytes:
-    """The associated data of a wrapped key: its user and its token."""
-    return f"ombud-api-token:{user_id}:{lookup}".encode()
+def token_context(*, user_id: object, lookup: str, expires: int) -> bytes:
+    """The associated data of a wrapped key: its user, its token and its expiry (in
+    seconds since 1970), so that a row whose expiry was pushed back opens nothing."""
+    return f"ombud-api-token:{user_id}:{lookup}:{expires}".encode()
