@@ -93,7 +93,7 @@ def test_a_token_reads_its_owners_case_with_the_same_read_entry_as_her_page(cast
     listed = api(token).get("/api/v1/staff/cases").json()
     assert [row["ref"] for row in listed["cases"]] == [case.ref] and listed["next"] is None
     # One use entry a day, whatever the number of calls; never the token's text.
-    used = AuditEntry.objects.filter(action="investigation.api_token.used")
+    used = AuditEntry.objects.filter(action="access.api_token.used")
     assert used.count() == 1 and token not in used.get().details
     assert ApiToken.objects.get().last_used_at is not None
 
@@ -191,7 +191,7 @@ def test_a_revoked_token_gets_401_and_only_its_owner_revokes_it(cast):
     assert reads(token, case) == 401
     stored.refresh_from_db()
     assert stored.revoked_at is not None and bytes(stored.wrapped_private_key) == b""
-    entry = AuditEntry.objects.get(action="investigation.api_token.revoked")
+    entry = AuditEntry.objects.get(action="access.api_token.revoked")
     assert entry.actor == "user:hana" and "revoked by its owner" in entry.details
     # Put back in the database, it still opens nothing: its copy of her key is gone.
     ApiToken.objects.update(revoked_at=None)
@@ -279,9 +279,11 @@ def test_a_token_is_made_with_the_password_and_a_code_and_shown_once(cast):
     assert text.startswith("ombud_pat_")
     assert reads(text, case) == 200
     assert (made.expires_at - made.created_at).days == 30
+    # Changing the language would ask for the page again and lose the token: not offered.
+    assert 'action="/language/"' not in page
     again = hana.get("/accounts/tokens/").content.decode()
-    assert text not in again and "weekly export" in again
-    entry = AuditEntry.objects.get(action="investigation.api_token.created")
+    assert text not in again and "weekly export" in again and 'action="/language/"' in again
+    entry = AuditEntry.objects.get(action="access.api_token.created")
     assert entry.actor == "user:hana" and text not in entry.details
 
 
@@ -299,7 +301,7 @@ def test_a_wrong_password_or_second_factor_code_makes_no_token(cast, wrong):
     assert 'value="weekly export"' in page  # what she typed comes back, but no secret
     assert "not her password" not in page and 'value="000000"' not in page
     assert not ApiToken.objects.exists()
-    assert AuditEntry.objects.filter(action="investigation.api_token.refused").exists()
+    assert AuditEntry.objects.filter(action="access.api_token.refused").exists()
 
 
 def test_a_token_lives_at_most_90_days(cast):

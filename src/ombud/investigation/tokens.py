@@ -47,9 +47,9 @@ from ombud.investigation.models import ApiToken
 MAX_DAYS = 90
 NAME_MAX = 80
 
-CREATED = "investigation.api_token.created"
-REVOKED = "investigation.api_token.revoked"
-USED = "investigation.api_token.used"
+CREATED = "access.api_token.created"
+REVOKED = "access.api_token.revoked"
+USED = "access.api_token.used"
 
 
 class TokenRefused(Exception):

@@ -35,7 +35,7 @@ from ombud.investigation.tokens import (
 from ombud.signin.services import confirmed_device, second_factor_check
 from ombud.signin.views import BUSY, code_field
 
-REFUSED = "investigation.api_token.refused"
+REFUSED = "access.api_token.refused"
 
 
 class TokenForm(forms.Form):
