@@ -335,3 +335,24 @@ def test_the_database_holds_neither_the_token_nor_the_private_key_it_wraps(cast)
     ):
         assert needle not in stored
     assert len(bytes(ApiToken.objects.get().wrapped_private_key)) > len(private)
+
+
+def test_the_case_list_costs_the_same_queries_however_many_cases_it_holds(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = token_of(cast.handler)
+    against("C004")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = api(token).get("/api/v1/staff/cases")
+        assert response.status_code == 200
+        return len(captured)
+
+    api(token).get("/api/v1/staff/cases")  # the day's use entry is written once, before
+    one = queries()
+    against("C004")
+    against("C004")
+    assert len(api(token).get("/api/v1/staff/cases").json()["cases"]) == 3
+    assert queries() == one
