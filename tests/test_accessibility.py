@@ -249,6 +249,30 @@ def break_glass(tab: Tab) -> None:
     expect(tab.page.locator("#id_justification")).to_be_visible()
 
 
+def token_made(tab: Tab) -> None:
+    tab.goto("/accounts/tokens/")
+    tab.page.locator("#id_name").fill("weekly export")
+    tab.page.locator("#id_password").fill(DEMO_PASSWORD)
+    app = tab.demo.apps[HANDLER]
+    for _second in range(40):  # each language's token needs a step of its own (30 s)
+        try:
+            code = app.code()
+            break
+        except AssertionError:
+            tab.page.wait_for_timeout(1000)
+    tab.page.locator("#id_otp_token").fill(code)
+    tab.submit("main form.form button[type=submit]")
+    expect(tab.page.locator("#made-token")).to_be_visible()
+
+
+def token_mistaken(tab: Tab) -> None:
+    tab.goto("/accounts/tokens/")
+    tab.page.locator("#id_name").fill("weekly export")
+    tab.page.locator("#id_days").fill("120")
+    tab.submit("main form.form button[type=submit]")
+    expect(tab.page.locator("main .errorlist").first).to_be_visible()
+
+
 def case_access(tab: Tab) -> None:
     tab.goto(f"/audit/cases/{next(iter(tab.demo.cases))}/")
 
@@ -297,6 +321,9 @@ PAGES = [
     Visit("staff home", HANDLER, goto("/")),
     Visit("two-factor and recovery codes", HANDLER, goto("/accounts/two-factor/")),
     Visit("password change", HANDLER, goto("/accounts/password/")),
+    Visit("API tokens", HANDLER, goto("/accounts/tokens/")),
+    Visit("API tokens, a mistake marked", HANDLER, token_mistaken),
+    Visit("API token made, shown once", HANDLER, token_made),
     Visit("case list", HANDLER, goto("/cases/")),
     Visit("confirm or recuse", HANDLER, confirm),
     Visit("a case", HANDLER, case),

@@ -18,6 +18,7 @@ from ombud.cases.models import Attachment, Case
 from ombud.deadlines.models import OutsideChannel
 from ombud.directory import roles
 from ombud.intake.models import Guidance
+from ombud.investigation.tokens import token_create
 from tests.access.test_vault import signed_in
 from tests.conftest import account, make_person, make_staff
 from tests.intake.helpers import staff_open
@@ -68,6 +69,19 @@ def receipt_holder(actor: str) -> str:
     return OK if actor == "reporter of another case" else UNAUTHORISED
 
 
+def _staff_api(allowed: set[str] | None) -> Callable[[str], str]:
+    """The staff API: a signed-in staff session works as a token does; without either
+    (or with a receipt in the Authorization header) the answer is 401, not a sign-in
+    page. ``allowed`` None: every staff member (a list of her own cases)."""
+
+    def rule(actor: str) -> str:
+        if actor in ANONYMOUS:
+            return UNAUTHORISED
+        return OK if allowed is None or actor in allowed else NOT_FOUND
+
+    return rule
+
+
 ADMIN_PAGE = "any answer but 'sign in'"  # some admin pages refuse even administrators
 
 
@@ -91,6 +105,9 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "accounts/two-factor/enrol/": lambda actor: LOGIN,
     "accounts/logout/": public,
     "accounts/password/": signed_in_only,
+    "accounts/tokens/": signed_in_only,  # her own tokens; they read what she reads
+    # Hana's token: someone else's is not found.
+    "accounts/tokens/<int:token_id>/revoke/": _staff({"handler at the current level"}),
     "accounts/password/forgotten/": public,
     "accounts/password/forgotten/sent/": public,
     "accounts/password/reset/<uidb64>/<token>/": public,
@@ -135,6 +152,8 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "api/v1/reporter/case": receipt_holder,
     "api/v1/reporter/messages": receipt_holder,
     "api/v1/reporter/attachments": receipt_holder,
+    "api/v1/staff/cases": _staff_api(None),
+    "api/v1/staff/cases/<public_id>": _staff_api(READERS),
     "api/v1/": lambda actor: NOT_FOUND,  # django-ninja's root: nothing there
 }
 # Django's admin: the administrators' own site, whatever the page.
@@ -281,6 +300,7 @@ def test_who_reaches_what(cast, story):
         "uidb64": "MQ",
         "token": "not-a-token",
         "id": str(cast.handler.pk),
+        "token_id": str(_token_of(cast.handler).pk),
         "content_type_id": str(ContentType.objects.get(app_label="directory", model="person").pk),
         "object_id": str(cast.reporter.pk),
     }
@@ -304,6 +324,67 @@ def test_who_reaches_what(cast, story):
             if actor == "reporter of another case" and response.status_code == 200:
                 assert b"He kept commenting" not in getattr(response, "content", b""), path
     assert wrong == [], "\n".join(wrong[:40])
+
+
+def test_the_staff_api_with_tokens_reaches_what_their_owners_reach(cast, story):
+    """The same matrix for the staff API, with tokens in place of sessions: a token of
+    the case's level reads it; one of another level, of someone conflicted, an
+    expired one and a revoked one do not."""
+    import datetime as dt
+
+    import time_machine
+
+    from ombud.investigation.tokens import token_revoke
+
+    case = post("/api/v1/reports", report(accused=[{"employee_id": "C004"}])).json()
+    case = Case.objects.get(ref=case["case_ref"])
+    staff_open(signed_in(cast.handler), case)
+    from tests.access.test_vault import private_of
+
+    revoked = token_create(
+        actor=cast.handler, name="old", days=30, private=private_of(cast.handler)
+    )
+    token_revoke(actor=cast.handler, token=revoked.token)
+    tokens = {
+        "handler at the current level": _token_text(cast.handler, days=30),
+        "the accused (also staff)": _token_text(story.intake_member, days=30),
+        "higher level before escalation": _token_text(story.head_of_ethics, days=30),
+        "auditor": _token_text(cast.auditor, days=30),
+        "administrator": _token_text(cast.administrator, days=30),
+        "expired (the level's handler)": _token_text(cast.handler, days=1),
+    }
+    expected = {
+        "handler at the current level": OK,
+        "expired (the level's handler)": UNAUTHORISED,
+    }
+    wrong = []
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
+        for who, text in tokens.items():
+            for path, rule in (
+                ("/api/v1/staff/cases", UNAUTHORISED if "expired" in who else OK),
+                (f"/api/v1/staff/cases/{case.public_id}", expected.get(who, NOT_FOUND)),
+            ):
+                got = _outcome(Client(), Client(HTTP_AUTHORIZATION=f"Bearer {text}").get(path))
+                if got != rule:
+                    wrong.append(f"{path} with the token of {who}: {got}, expected {rule}")
+    # A revoked token: 401 on both, its owner's level notwithstanding.
+    for path in ("/api/v1/staff/cases", f"/api/v1/staff/cases/{case.public_id}"):
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {revoked.text}").get(path)
+        if response.status_code != 401:
+            wrong.append(f"{path} with a revoked token: {response.status_code}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _token_text(user, *, days: int) -> str:
+    from tests.access.test_vault import private_of
+
+    return token_create(actor=user, name="matrix", days=days, private=private_of(user)).text
+
+
+def _token_of(user):
+    from tests.access.test_vault import private_of
+
+    return token_create(actor=user, name="matrix", days=1, private=private_of(user)).token
 
 
 def _text_file():

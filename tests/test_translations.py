@@ -291,7 +291,14 @@ def test_the_staff_pages_are_in_chinese(cast, story):
     pages = Pages()
     case, _receipt, _reporter = _a_case_with_a_receipt(Pages())
     hana = chinese(sign_in(Client(), cast.handler))
-    for path in ["/", "/accounts/password/", "/accounts/two-factor/", "/cases/", "/cases/oral/"]:
+    for path in [
+        "/",
+        "/accounts/password/",
+        "/accounts/two-factor/",
+        "/accounts/tokens/",
+        "/cases/",
+        "/cases/oral/",
+    ]:
         pages.check(path, hana.get(path))
     pages.check(
         "new recovery codes",

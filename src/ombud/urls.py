@@ -9,6 +9,7 @@ from ombud.directory.admin import admin_site
 from ombud.operations.views import healthz, outbox
 from ombud.signin import views as signin_views
 from ombud.signin.views import ForgottenPassword, SecondFactorSetPasswordForm, SignIn
+from ombud.web.investigation import tokens as token_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,6 +22,12 @@ urlpatterns = [
     path("accounts/two-factor/enrol/", signin_views.enrol, name="two_factor_enrol"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
+    path("accounts/tokens/", token_views.tokens_page, name="api_tokens"),
+    path(
+        "accounts/tokens/<int:token_id>/revoke/",
+        token_views.token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("accounts/password/forgotten/", ForgottenPassword.as_view(), name="password_reset"),
     path(
         "accounts/password/forgotten/sent/",

@@ -5,7 +5,8 @@ import sys
 def test_the_crypto_package_imports_no_django_and_reads_no_settings():
     code = (
         "import sys, ombud.crypto.aead, ombud.crypto.boxes, ombud.crypto.passwords, "
-        "ombud.crypto.shamir, ombud.crypto.chain, ombud.crypto.signing, ombud.crypto.receipts\n"
+        "ombud.crypto.shamir, ombud.crypto.chain, ombud.crypto.signing, ombud.crypto.receipts, "
+        "ombud.crypto.tokens\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     )
     result = subprocess.run(

@@ -2,7 +2,8 @@
 
 Reporters authenticate with ``Authorization: Receipt <receipt>``; the receipt is
 never part of a URL. An unknown and a malformed receipt get the same 401 after
-the same work."""
+the same work. Staff use ``/api/v1/staff/`` (``ombud.api.staff``) with
+``Authorization: Bearer <personal access token>`` or their signed-in session."""
 
 # No "from __future__ import annotations": django-ninja reads the annotations at import.
 
@@ -20,6 +21,8 @@ from ninja.security.http import HttpAuthBase
 from ombud.access.reading import reporter_case_content
 from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
+from ombud.api.staff import CsrfRefused
+from ombud.api.staff import router as staff_router
 from ombud.cases.models import Message
 from ombud.cases.report import FILE_BYTES_MAX, FILES_MAX, Accused, Identity, PriorReport, Report
 from ombud.deadlines.models import OutsideChannel
@@ -37,6 +40,7 @@ from ombud.intake.services import (
     report_submit,
 )
 from ombud.intake.uploads import cleaning_limits, draft_bytes_max
+from ombud.investigation.tokens import TokenRefused
 
 logger = logging.getLogger(__name__)
 
@@ -70,10 +74,35 @@ api = NinjaAPI(
     title="Ombud",
     version="1",
     description="Confidential misconduct reporting. Reporters authenticate with "
-    "`Authorization: Receipt <receipt>`.",
+    "`Authorization: Receipt <receipt>`; staff (under /staff/) with "
+    "`Authorization: Bearer <personal access token>` or their signed-in session.",
     docs_url=None,  # the interactive docs load scripts from elsewhere; the schema is enough
     urls_namespace="api",
 )
+
+
+api.add_router("/staff", staff_router)
+
+
+@api.exception_handler(TokenRefused)
+def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {
+            "detail": "no valid token: it is missing, unknown, expired or revoked; "
+            "make a new one on /accounts/tokens/"
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="ombud-staff"'
+    return response
+
+
+@api.exception_handler(CsrfRefused)
+def _csrf_refused(request: HttpRequest, exc: CsrfRefused) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "a signed-in session's change needs its CSRF token"}, status=403
+    )
 
 
 @api.exception_handler(RateLimited)

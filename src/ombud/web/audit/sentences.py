@@ -304,6 +304,22 @@ KINDS: dict[str, Kind] = {
             ),
         ),
     ),
+    "access.api_token.created": Kind(
+        _("API token made"),
+        (S(_("%(actor)s made the API token “%(name)s”, expiring on %(expires)s")),),
+    ),
+    "access.api_token.revoked": Kind(
+        _("API token revoked"),
+        (S(_("%(actor)s revoked the API token “%(name)s” of %(subject)s: %(reason)s")),),
+    ),
+    "access.api_token.used": Kind(
+        _("API token used (first use of the day)"),
+        (S(_("%(actor)s used the API token “%(name)s”")),),
+    ),
+    "access.api_token.refused": Kind(
+        _("API token refused"),
+        (S(_("%(actor)s was refused an API token: wrong %(reason)s")),),
+    ),
     "access.session.ended": Kind(
         _("Session ended"),
         (S(_("A session of %(actor)s was ended: %(reason)s")),),

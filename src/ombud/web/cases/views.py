@@ -208,6 +208,10 @@ class _InboxKey:
         return Q(top_first__lt=self.top) | (Q(top_first=self.top) & same_top)
 
 
+# The staff API pages its case list the same way (ombud.api.staff).
+InboxKey = _InboxKey
+
+
 @login_required
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
