@@ -146,6 +146,10 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/extend/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
     "cases/<str:public_id>/outcome/": _staff(READERS),
+    "cases/<str:public_id>/accused/": _staff(READERS),
+    # No answer is released here: "not found" for all. Who reaches a released one:
+    # tests/investigation/test_rights.py.
+    "cases/<str:public_id>/accused/answers/<uuid:request_id>.pdf": _staff(set()),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,
@@ -295,6 +299,7 @@ def test_who_reaches_what(cast, story):
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
+        "request_id": "00000000-0000-4000-8000-000000000000",
         "ref": case.ref,
         "change_id": str(change.pk),
         "uidb64": "MQ",

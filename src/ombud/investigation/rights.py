@@ -11,17 +11,19 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from ombud.access.models import CaseKeyGrant
 from ombud.access.routing import ladder
 from ombud.audit.services import audit_record
 from ombud.cases.models import Case
 from ombud.deadlines.calendar import window_end
 from ombud.deadlines.services import deadline_close, deadline_open
 from ombud.directory.models import Person, User
-from ombud.directory.selectors import user_roles
+from ombud.directory.selectors import user_roles, users_with_role
 from ombud.investigation.models import AccessRequest, Appeal, Finding
 from ombud.investigation.records import seal_json
 
@@ -62,7 +64,8 @@ def appeal_record(
 ) -> Appeal:
     """Record the accused's appeal of ``finding``. The level that decided is the
     finding's author's highest ladder level, or the case's level when she holds none
-    (an assigned investigator); someone above it decides."""
+    (an assigned investigator); the case goes up to the first level above it whose
+    members hold its key, and one of them decides."""
     if finding.allegation.case_id != case.pk:
         raise RightsRefused(_("This finding is not this case's."))
     if not grounds.strip():
@@ -72,7 +75,17 @@ def appeal_record(
     decided = ladder_position(finding.author)
     if decided is None:
         decided = case.level.position if case.level else 0
-    if not any(level.position > decided for level in ladder()):
+    holding = set(CaseKeyGrant.objects.filter(case=case).values_list("user_id", flat=True))
+    target = next(
+        (
+            level
+            for level in ladder()
+            if level.position > decided
+            and any(user.pk in holding for user in users_with_role(level.role.code))
+        ),
+        None,
+    )
+    if target is None:
         raise RightsRefused(
             _(
                 "The finding was made at the top of the ladder: no level here can decide "
@@ -84,6 +97,12 @@ def appeal_record(
         case=case, case_key=case_key, record=appeal, data={"grounds": grounds.strip()}
     )
     appeal.save(force_insert=True)
+    # The case goes up to the level that decides, as an escalation would take it (a
+    # level reads a case only while it is there); the reporter's page does not say
+    # why: the appeal is his.
+    if case.level is None or case.level.position < target.position:
+        Case.objects.filter(pk=case.pk).update(level=target, version=F("version") + 1)
+        case.refresh_from_db()
     deadline_open(
         actor=actor,
         case=case,
@@ -97,7 +116,12 @@ def appeal_record(
         actor=actor,
         action="investigation.appeal.recorded",
         obj=case,
-        details={"case": case.ref, "appeal": str(appeal.id), "finding": str(finding.id)},
+        details={
+            "case": case.ref,
+            "appeal": str(appeal.id),
+            "finding": str(finding.id),
+            "to": target.role.code,
+        },
     )
     return appeal
 

@@ -23,6 +23,7 @@ from ombud.investigation.outcome import (
 )
 from ombud.investigation.reading import OUTCOME_READ, OutcomeView, outcome_open
 from ombud.web.investigation.common import opened_for_action, opened_to_read, staff_user
+from ombud.web.investigation.pdf import pdf_from
 
 
 def _page(
@@ -118,21 +119,7 @@ def outcome_page(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("cases:outcome", public_id=case.public_id)
 
 
-def _no_fetching(url: str, *args: object, **kwargs: object) -> dict[str, object]:
-    """The PDF is made from our own template alone: nothing is fetched, so no text of
-    the outcome can leave in a URL and no outside resource can slow it down."""
-    raise ValueError(f"the outcome's PDF fetches nothing ({url[:40]})")
-
-
 def outcome_pdf(case: Case, outcome: OutcomeView) -> bytes:
     """The outcome as an A4 PDF in the active language (her pages' language): the
     headings and dates translated, the text as it was written and published."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
-    html = render_to_string(
-        "investigation/outcome_pdf.html",
-        {"case": case, "outcome": outcome, "language": get_language()},
-    )
-    pdf: bytes = HTML(string=html, url_fetcher=_no_fetching).write_pdf()
-    return pdf
+    return pdf_from("investigation/outcome_pdf.html", {"case": case, "outcome": outcome})

@@ -2,8 +2,14 @@
 
 from django.urls import URLPattern, path
 
-from ombud.web.investigation import outcome
+from ombud.web.investigation import outcome, rights
 
 urlpatterns: list[URLPattern] = [
     path("<str:public_id>/outcome/", outcome.outcome_page, name="outcome"),
+    path("<str:public_id>/accused/", rights.rights_page, name="rights"),
+    path(
+        "<str:public_id>/accused/answers/<uuid:request_id>.pdf",
+        rights.access_answer_pdf,
+        name="access_answer",
+    ),
 ]
