@@ -123,6 +123,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/transition/": _staff(READERS),
     "cases/<str:public_id>/extend/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
+    "cases/<str:public_id>/allegations/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,

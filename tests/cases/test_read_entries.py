@@ -30,7 +30,8 @@ REPORT = "He kept commenting on my body"  # the description of tests.intake.test
 NOTE = "Spoke to the colleague from logistics."
 REPLY = "Could you tell us which meetings?"
 FILE = b"Things I wrote down at the time."
-MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE)
+ALLEGATION = "Pressed her to drink at the banquet."
+MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE, ALLEGATION.encode())
 
 
 def looks(case: Case) -> list[AuditEntry]:
@@ -110,6 +111,10 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
     hana = opened_by(cast.handler, case)
     hana.post(f"/cases/{case.public_id}/notes/", {"body": NOTE})
     hana.post(f"/cases/{case.public_id}/messages/", {"body": REPLY})
+    hana.post(
+        f"/cases/{case.public_id}/allegations/",
+        {"action": "add", "name": "A guest", "category": "other", "summary": ALLEGATION},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
@@ -140,6 +145,8 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         ("<str:public_id>/transition/", "POST"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "GET"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "POST"),
+        ("<str:public_id>/allegations/", "GET"),
+        ("<str:public_id>/allegations/", "POST"),
     } <= shown
 
 
