@@ -380,7 +380,7 @@ def test_closing_with_an_open_allegation_needs_a_reason_and_keeps_what_was_typed
     refused = hana.post(f"/cases/{case.public_id}/transition/", closing)
     assert refused.status_code == 400
     shown = refused.content.decode()
-    assert "1 allegation(s) have no finding yet" in shown
+    assert "1 allegation has no finding yet" in shown
     assert "We could not reach the guest&#x27;s employer." in shown
     assert Case.objects.get(pk=case.pk).state == "acknowledged"
     assert not CaseNote.objects.filter(case=case).exists()
@@ -498,3 +498,28 @@ def test_an_operator_with_the_database_finds_no_allegation_text_in_clear(cast):
     assert AccusedNotice.objects.get(pk=notice.pk).state == AccusedNotice.State.ANSWERED
     assert _rows_holding(MARKER.encode()) == []
     assert Case._meta.db_table in _rows_holding(case.ref.encode())  # the search reads rows
+
+
+def test_withdrawing_an_allegation_stops_waiting_for_the_accuseds_response(cast):
+    case = against("C004")
+    key = case_key_of(case, cast.handler)
+    allegation = allegation_add(
+        actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
+        category="other", summary=SUMMARY,
+    )  # fmt: skip
+    notice = accused_notice_draft(
+        actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
+    )
+    accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+    accused_notice_sent(actor=cast.handler, notice=notice, version=notice.version)
+    hana = opened(cast.handler, case)
+    withdrawn = hana.post(
+        page(case),
+        {"action": "state", "target": str(allegation.id), "version": allegation.version,
+         "state": "withdrawn", "reason": "The reporter withdrew this part of her report."},
+    )  # fmt: skip
+    assert withdrawn.status_code == 302
+    assert Allegation.objects.get(pk=allegation.pk).state == Allegation.State.WITHDRAWN
+    deadline = Deadline.objects.get(case=case, name=response_deadline_name(notice))
+    assert deadline.state == Deadline.State.CANCELLED
+    assert "The reporter withdrew this part of her report." in hana.get(page(case)).content.decode()

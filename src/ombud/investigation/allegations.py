@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from ombud.access.routing import case_party_add
 from ombud.access.selectors import cases_for_user, is_conflicted
@@ -190,6 +190,15 @@ def allegation_state_set(
     with transaction.atomic():
         previous = allegation.state
         _content_changed(allegation=allegation, case_key=case_key, version=version, change=change)
+        if state == Allegation.State.WITHDRAWN:
+            # Nobody waits any longer for the accused's answer to a withdrawn allegation.
+            for notice in allegation.notices.filter(state=AccusedNotice.State.SENT):
+                deadline_close(
+                    actor=actor,
+                    case=allegation.case,
+                    name=response_deadline_name(notice),
+                    met=False,
+                )
         audit_record(
             actor=actor,
             action="investigation.allegation.state_changed",
@@ -465,9 +474,12 @@ def closing_needs_findings(
     reason = (no_finding_reason or "").strip()
     if not reason:
         return {
-            "no_finding_reason": _(
-                "%(count)s allegation(s) have no finding yet. Record a finding for each, "
-                "or say here why no finding is possible."
+            "no_finding_reason": ngettext(
+                "%(count)s allegation has no finding yet. Record its finding, "
+                "or say here why no finding is possible.",
+                "%(count)s allegations have no finding yet. Record a finding for each, "
+                "or say here why no finding is possible.",
+                unfound,
             )
             % {"count": unfound}
         }
@@ -477,7 +489,11 @@ def closing_needs_findings(
         actor=actor,
         case=case,
         case_key=case_key,
-        body=_("Closed without a finding on %(count)s allegation(s): %(reason)s")
+        body=ngettext(
+            "Closed without a finding on %(count)s allegation: %(reason)s",
+            "Closed without a finding on %(count)s allegations: %(reason)s",
+            unfound,
+        )
         % {"count": unfound, "reason": reason},
     )
     audit_record(
