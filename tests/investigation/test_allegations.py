@@ -523,3 +523,26 @@ def test_withdrawing_an_allegation_stops_waiting_for_the_accuseds_response(cast)
     deadline = Deadline.objects.get(case=case, name=response_deadline_name(notice))
     assert deadline.state == Deadline.State.CANCELLED
     assert "The reporter withdrew this part of her report." in hana.get(page(case)).content.decode()
+
+
+def test_the_auditor_reads_what_was_done_to_allegations_as_sentences_never_their_text(cast):
+    case = against("C004")
+    hana = opened(cast.handler, case)
+    assert add_against_outsider(hana, case).status_code == 302
+    allegation = Allegation.objects.get(case=case)
+    hana.post(
+        page(case),
+        {"action": "finding", "target": str(allegation.id), "version": allegation.version,
+         "outcome": "inconclusive", "reasoning": "Nobody else saw it."},
+    )  # fmt: skip
+    assert hana.get(page(case)).status_code == 200
+    log = signed_in(cast.auditor).get("/audit/").content.decode()
+    link = f'<a href="/audit/?case={case.ref}">{case.ref}</a>'
+    assert f"Hana Quill added an allegation of Sexual harassment to case {link}" in log
+    assert f"Hana Quill recorded a finding on an allegation of case {link}: Inconclusive" in log
+    assert (
+        f"Hana Quill read the allegations and findings of case {link} (as a member of its level)"
+        in log
+    )
+    assert "recorded “investigation." not in log
+    assert SUMMARY not in log and "Nobody else saw it." not in log and "buyer" not in log
