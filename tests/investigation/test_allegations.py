@@ -546,3 +546,37 @@ def test_the_auditor_reads_what_was_done_to_allegations_as_sentences_never_their
     )
     assert "recorded “investigation." not in log
     assert SUMMARY not in log and "Nobody else saw it." not in log and "buyer" not in log
+
+
+def test_the_page_costs_the_same_queries_however_many_allegations_it_shows(cast):
+    from django.test.utils import CaptureQueriesContext
+
+    case = against("C004")
+    hana = opened(cast.handler, case)
+    key = case_key_of(case, cast.handler)
+
+    def one_more(number: int) -> None:
+        allegation = allegation_add(
+            actor=cast.handler, case=case, case_key=key, person=None, name=f"Guest {number}",
+            category="other", summary=SUMMARY,
+        )  # fmt: skip
+        notice = accused_notice_draft(
+            actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
+        )
+        accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+        finding_record(
+            actor=cast.handler, allegation=allegation, case_key=key, version=allegation.version,
+            outcome="inconclusive", reasoning="Nobody else saw it.",
+            evidence_ids=[_evidence(case, cast.handler, f"Item {number}").id],
+        )  # fmt: skip
+
+    def counted() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert hana.get(page(case)).status_code == 200
+        return len(queries)
+
+    one_more(1)
+    once = counted()
+    one_more(2)
+    one_more(3)
+    assert counted() == once
