@@ -233,6 +233,17 @@ def case_acknowledged(tab: Tab) -> None:
     expect(tab.page.locator("main select[name=severity]")).to_be_visible()  # triage next
 
 
+def allegations(tab: Tab) -> None:
+    """The allegations page with one allegation, so its notice and finding forms show."""
+    case(tab)
+    tab.submit("main a[href$='/allegations/']")
+    tab.page.locator("#id_name").fill("A guest at the banquet")
+    tab.page.locator("#id_category").select_option("bullying")
+    tab.page.locator("#id_summary").fill("He pressed her to drink.")
+    tab.submit("main form:has(input[name=action][value=add]) button")
+    expect(tab.page.locator("main textarea[name=reasoning]")).to_be_visible()
+
+
 def sign_in_mistaken(tab: Tab) -> None:
     tab.goto("/accounts/login/")
     tab.page.locator("#id_username").fill(HANDLER)
@@ -328,6 +339,7 @@ PAGES = [
     Visit("confirm or recuse", HANDLER, confirm),
     Visit("a case", HANDLER, case),
     Visit("a case to triage", HANDLER, case_acknowledged),
+    Visit("allegations of a case", HANDLER, allegations),
     Visit("oral report", HANDLER, goto("/cases/oral/")),
     Visit("not allowed", HANDLER, goto("/admin/", status=403)),
     Visit("case list of a head, with cases below her level", HEAD, goto("/cases/")),

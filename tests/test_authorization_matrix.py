@@ -150,6 +150,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     # No answer is released here: "not found" for all. Who reaches a released one:
     # tests/investigation/test_rights.py.
     "cases/<str:public_id>/accused/answers/<uuid:request_id>.pdf": _staff(set()),
+    "cases/<str:public_id>/allegations/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,

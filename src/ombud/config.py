@@ -31,6 +31,9 @@ LANGUAGES = ("en", "zh-hans")
 # mail/ (development only: nobody receives it); or nowhere, said on purpose.
 MAIL_MODES = ("smtp", "folder", "off")
 MAIL_FOLDER_NAME = "mail"
+# The standards of proof a finding may be held to (ombud.investigation.models.Finding.Standard);
+# OMBUD_STANDARD_OF_PROOF picks the one every new finding starts from.
+STANDARDS_OF_PROOF = ("balance_of_probabilities", "clear_and_convincing", "beyond_reasonable_doubt")
 _HOST_RE = re.compile(r"^(\*|\.?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 _REDIS_RE = re.compile(r"^(rediss?://[^\s/?#]+(/\d*)?(\?\S*)?|unix:///\S+)$")
@@ -94,6 +97,7 @@ class Config:
     cleaner_seconds: int = 30
     draft_files_mb: int = 30
     language: str = "en"
+    standard_of_proof: str = "balance_of_probabilities"
 
     @property
     def production(self) -> bool:
@@ -368,6 +372,9 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     cleaner_seconds = _int(environ, "OMBUD_CLEANER_SECONDS", 30, 1, 600)
     draft_files_mb = _int(environ, "OMBUD_DRAFT_FILES_MB", 30, 10, 500)
     mail = _mail(environ, env, smtp_host)
+    standard_of_proof = _choice(
+        environ, "OMBUD_STANDARD_OF_PROOF", STANDARDS_OF_PROOF, "balance_of_probabilities"
+    )
     loaded = Config(
         env=env,
         data_dir=data_dir,
@@ -403,6 +410,7 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         cleaner_seconds=cleaner_seconds,
         draft_files_mb=draft_files_mb,
         language=language,
+        standard_of_proof=standard_of_proof,
     )
     # Create them now, or stop now if they are damaged.
     audit_signing_seed(loaded)

@@ -239,6 +239,8 @@ OMBUD_IMAGE_MEGAPIXELS = CONFIG.image_megapixels
 OMBUD_CLEANER_MEMORY_MIB = CONFIG.cleaner_memory_mib
 OMBUD_CLEANER_SECONDS = CONFIG.cleaner_seconds
 OMBUD_DRAFT_FILES_MB = CONFIG.draft_files_mb
+# The standard of proof a new finding is held to unless its author chooses another.
+OMBUD_STANDARD_OF_PROOF = CONFIG.standard_of_proof
 # Only a keyed hash of each session id is stored (ombud.signin.sessions).
 SESSION_ENGINE = "ombud.signin.sessions"
 SESSION_COOKIE_HTTPONLY = True

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver
 import ombud
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
+from ombud.investigation.models import AccessRequest
 from ombud.directory.models import User
 from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
@@ -30,7 +31,18 @@ REPORT = "He kept commenting on my body"  # the description of tests.intake.test
 NOTE = "Spoke to the colleague from logistics."
 REPLY = "Could you tell us which meetings?"
 FILE = b"Things I wrote down at the time."
-MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE)
+ALLEGATION = "Pressed her to drink at the banquet."
+OUTCOME = "We found that it happened as you told us."
+ANSWER = "Your name appears in two notes of the case."
+MARKERS = (
+    REPORT.encode(),
+    NOTE.encode(),
+    REPLY.encode(),
+    FILE,
+    ALLEGATION.encode(),
+    OUTCOME.encode(),
+    ANSWER.encode(),
+)
 
 
 def looks(case: Case) -> list[AuditEntry]:
@@ -110,9 +122,24 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
     hana = opened_by(cast.handler, case)
     hana.post(f"/cases/{case.public_id}/notes/", {"body": NOTE})
     hana.post(f"/cases/{case.public_id}/messages/", {"body": REPLY})
+    hana.post(
+        f"/cases/{case.public_id}/allegations/",
+        {"action": "add", "name": "A guest", "category": "other", "summary": ALLEGATION},
+    )
+    hana.post(f"/cases/{case.public_id}/outcome/", {"action": "draft", "text": OUTCOME})
+    hana.post(
+        f"/cases/{case.public_id}/accused/",
+        {"action": "access", "person": "C004", "received_on": "2026-11-20"},
+    )
+    answer = AccessRequest.objects.get(case=case)
+    hana.post(
+        f"/cases/{case.public_id}/accused/",
+        {"action": "draft", "request": str(answer.id), "version": "1", "text": ANSWER},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
+        "request_id": str(answer.id),
     }
     attempts = [("GET", {}), ("POST", {}), ("POST", {"name": "findings", "body": ""})]
 
@@ -140,6 +167,12 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         ("<str:public_id>/transition/", "POST"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "GET"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "POST"),
+        ("<str:public_id>/allegations/", "GET"),
+        ("<str:public_id>/allegations/", "POST"),
+        ("<str:public_id>/outcome/", "GET"),
+        ("<str:public_id>/outcome/", "POST"),
+        ("<str:public_id>/accused/", "GET"),
+        ("<str:public_id>/accused/", "POST"),
     } <= shown
 
 

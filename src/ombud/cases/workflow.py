@@ -5,6 +5,7 @@ deadlines, and refuses an edit made on an out-of-date page (version check)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -76,6 +77,23 @@ class TransitionRefused(ValidationError):
     pass
 
 
+# What a domain above must see settled before a case closes (the investigation: every
+# allegation has a finding, or a reason why none is possible). Each check is called
+# in the closing's transaction with the actor, the case, its key and what was typed
+# for it (``no_finding_reason``), and returns the problems that stop the closing, by
+# form field; what it writes (a sealed note of the reason) is rolled back with a
+# refused closing. The domains add theirs in their AppConfig.ready(), so this one
+# imports none of them.
+ClosingCheck = Callable[..., dict[str, str]]
+closing_checks: list[ClosingCheck] = []
+
+
+def closing_check(check: ClosingCheck) -> None:
+    """Add ``check`` to what closing a case needs (once, however often it is added)."""
+    if check not in closing_checks:
+        closing_checks.append(check)
+
+
 def _figures_follow(case: Case, name: str, closed_at: dt.datetime | None) -> None:
     """The overview's counters, in the transition's transaction (the case's row is
     locked by its update; a duration count before the figures row, as everywhere)."""
@@ -114,6 +132,7 @@ def case_transition(
     plan: str = "",
     outcome: str = "",
     reason: str = "",
+    no_finding_reason: str = "",
 ) -> Case:
     from ombud.cases.services import case_note_add, message_to_reporter
 
@@ -140,6 +159,15 @@ def case_transition(
             problems["outcome"] = _("Choose the outcome.")
         if not reason.strip():
             problems["reason"] = _("Closing needs the reason, written for the reporter.")
+        for check in closing_checks:
+            problems.update(
+                check(
+                    actor=actor,
+                    case=case,
+                    case_key=case_key,
+                    no_finding_reason=no_finding_reason,
+                )
+            )
     if name == "reopen" and not reason.strip():
         problems["reason"] = _("Say why the case is reopened.")
     if problems:

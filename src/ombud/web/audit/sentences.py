@@ -56,6 +56,7 @@ GROUPS: dict[str, Promise] = {
     "cases": _("Cases"),
     "access": _("Access, keys and sign-ins"),
     "deadlines": _("Deadlines and outside authorities"),
+    "investigation": _("Investigation"),
     "directory": _("People, accounts and roles"),
     "intake": _("Reports and guidance"),
     "audit": _("The audit log"),
@@ -491,6 +492,59 @@ KINDS: dict[str, Kind] = {
         _("Guidance for reporters changed"),
         (S(_("%(actor)s changed the guidance for reporters (%(fields)s)")),),
     ),
+    # Investigation: allegations, the accused's side, findings ----------------------------
+    "investigation.allegations.read": Kind(
+        _("Allegations of a case read"),
+        (
+            S(_("%(actor)s read the allegations and findings of case %(case)s (%(permission)s)")),
+            S(_("%(actor)s read the allegations and findings of case %(case)s")),
+        ),
+    ),
+    "investigation.allegation.added": Kind(
+        _("Allegation added"),
+        (S(_("%(actor)s added an allegation of %(category)s to case %(case)s")),),
+    ),
+    "investigation.allegation.state_changed": Kind(
+        _("Allegation moved on"),
+        (S(_("%(actor)s moved an allegation of case %(case)s from “%(from)s” to “%(to)s”")),),
+        {"from": "allegation", "to": "allegation"},
+    ),
+    "investigation.notice.drafted": Kind(
+        _("Notice to the accused drafted"),
+        (S(_("%(actor)s drafted a notice to the accused of case %(case)s")),),
+    ),
+    "investigation.notice.edited": Kind(
+        _("Notice to the accused changed"),
+        (S(_("%(actor)s changed a notice to the accused of case %(case)s")),),
+    ),
+    "investigation.notice.reviewed": Kind(
+        _("Notice to the accused reviewed"),
+        (S(_("%(actor)s reviewed a notice to the accused of case %(case)s")),),
+    ),
+    "investigation.notice.sent": Kind(
+        _("Notice to the accused sent"),
+        (S(_("%(actor)s recorded a notice to the accused of case %(case)s as sent")),),
+    ),
+    "investigation.notice.answered": Kind(
+        _("Response of the accused recorded"),
+        (S(_("%(actor)s recorded the accused's response in case %(case)s")),),
+    ),
+    "investigation.finding.recorded": Kind(
+        _("Finding recorded"),
+        (S(_("%(actor)s recorded a finding on an allegation of case %(case)s: %(outcome)s")),),
+        {"from": "allegation", "outcome": "allegation"},
+    ),
+    "investigation.allegations.closed_without_finding": Kind(
+        _("Case closed without a finding on every allegation"),
+        (
+            S(
+                _(
+                    "%(actor)s closed case %(case)s without a finding on every allegation "
+                    "(without one: %(allegations)s), giving the reason in an internal note"
+                )
+            ),
+        ),
+    ),
     # The audit log itself ------------------------------------------------------------------
     "audit.verified": Kind(
         _("Audit log verified"),
@@ -722,6 +776,7 @@ def _label(choices: Any, value: object) -> str:
 def _read(how: str, value: Any, names: Names) -> Any:
     from ombud.access.models import RuleChange
     from ombud.cases.models import CaseLink, Category, Channel, Party, State
+    from ombud.investigation.models import Allegation
 
     readers: dict[str, Callable[[Any], Any]] = {
         "case": _case_link,
@@ -734,6 +789,7 @@ def _read(how: str, value: Any, names: Names) -> Any:
         "link": lambda v: _label(CaseLink.Kind.choices, v),
         "rule": lambda v: _label(RuleChange.Kind.choices, v),
         "permission": lambda v: str(PERMISSIONS.get(v, v)),
+        "allegation": lambda v: _label(Allegation.State.choices, v),
     }
     if how in readers and isinstance(value, str | int):
         return readers[how](value)

@@ -30,6 +30,9 @@ LOOKING = {
     "cases.attachment.opened": _("opened a file"),
     "cases.attachment.original_opened": _("opened an original file"),
     "investigation.case.read": _("read the investigation"),
+    "investigation.outcome.read": _("read the written outcome"),
+    "investigation.rights.read": _("read the accused's appeals and requests"),
+    "investigation.allegations.read": _("read the allegations and findings"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

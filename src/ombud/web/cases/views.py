@@ -69,6 +69,7 @@ from ombud.intake.forms import (
 )
 from ombud.intake.models import Guidance
 from ombud.intake.services import report_submit
+from ombud.investigation.allegations import allegations_unfound
 from ombud.navigation import opens, request_opens
 from ombud.web.intake.views import (
     bound_forms,
@@ -358,6 +359,8 @@ def _case_page(
             "outcomes": OUTCOMES,
             "categories": Category.choices,
             "deadlines": Deadline.objects.filter(case=case).order_by("due_at"),
+            # Closing asks why no finding is possible while any is without one.
+            "unfound_allegations": allegations_unfound(case=case).count(),
             "timeline_days": _by_day(content.timeline),
         },
         status=status,
@@ -507,6 +510,7 @@ def case_transition_view(request: HttpRequest, public_id: str) -> HttpResponse:
             plan=request.POST.get("plan", ""),
             outcome=request.POST.get("outcome", ""),
             reason=request.POST.get("reason", ""),
+            no_finding_reason=request.POST.get("no_finding_reason", ""),
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}

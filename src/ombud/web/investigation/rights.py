@@ -271,6 +271,11 @@ def rights_page(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_GET
 def access_answer_pdf(request: HttpRequest, public_id: str, request_id: uuid.UUID) -> HttpResponse:
     """A released answer, as the PDF that goes to him (a read of the case)."""
+    released = AccessRequest.objects.filter(
+        case__public_id=public_id, pk=request_id, state=AccessRequest.State.RELEASED
+    )
+    if not released.exists():
+        raise Http404  # before the door: nothing opened, so nothing to record
     opened = opened_to_read(request, public_id, RIGHTS_READ, answer=str(request_id))
     if isinstance(opened, HttpResponse):
         return opened

@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern, path
 
-from ombud.web.investigation import outcome, rights
+from ombud.web.investigation import allegations, outcome, rights
 
 urlpatterns: list[URLPattern] = [
+    path("<str:public_id>/allegations/", allegations.allegations_page, name="allegations"),
     path("<str:public_id>/outcome/", outcome.outcome_page, name="outcome"),
     path("<str:public_id>/accused/", rights.rights_page, name="rights"),
     path(
