@@ -30,6 +30,7 @@ LOOKING = {
     "cases.attachment.opened": _("opened a file"),
     "cases.attachment.original_opened": _("opened an original file"),
     "investigation.case.read": _("read the investigation"),
+    "investigation.minutes.read": _("read the minutes"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

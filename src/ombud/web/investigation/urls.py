@@ -1,5 +1,14 @@
 """Added to ``ombud.web.cases.urls``: under ``/cases/<public_id>/``, named ``cases:…``."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from ombud.web.investigation import minutes
+
+urlpatterns: list[URLPattern] = [
+    path("<str:public_id>/minutes/", minutes.minutes_page, name="minutes"),
+    path(
+        "<str:public_id>/minutes/<uuid:minutes_id>/",
+        minutes.minutes_edit_page,
+        name="minutes_edit",
+    ),
+]
