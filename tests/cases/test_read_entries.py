@@ -16,6 +16,7 @@ import ombud
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
 from ombud.directory.models import User
+from ombud.investigation.models import Minutes
 from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
@@ -30,7 +31,8 @@ REPORT = "He kept commenting on my body"  # the description of tests.intake.test
 NOTE = "Spoke to the colleague from logistics."
 REPLY = "Could you tell us which meetings?"
 FILE = b"Things I wrote down at the time."
-MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE)
+MINUTES = "We spoke by phone about the banquet."
+MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE, MINUTES.encode())
 
 
 def looks(case: Case) -> list[AuditEntry]:
@@ -110,9 +112,14 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
     hana = opened_by(cast.handler, case)
     hana.post(f"/cases/{case.public_id}/notes/", {"body": NOTE})
     hana.post(f"/cases/{case.public_id}/messages/", {"body": REPLY})
+    hana.post(
+        f"/cases/{case.public_id}/minutes/",
+        {"kind": "oral_report", "held_at": "2026-11-20T10:00", "text": MINUTES},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
+        "minutes_id": str(Minutes.objects.get(case=case).pk),
     }
     attempts = [("GET", {}), ("POST", {}), ("POST", {"name": "findings", "body": ""})]
 
