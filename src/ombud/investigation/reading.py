@@ -70,6 +70,7 @@ class MinutesView:
     reason: str = ""  # why a confirmation does not hold
     corrections: str = ""
     answered_at: dt.datetime | None = None
+    opens: bool = True  # False: the text was written around Ombud and does not open
 
     @property
     def id(self) -> uuid.UUID:
@@ -107,7 +108,11 @@ def minutes_document(*, kind: str, held_at: dt.datetime, attendees: str, text: s
 def minutes_list(*, case: Case, case_key: bytes) -> list[MinutesView]:
     """Every set of minutes of the case with the reporter's answer, checked: for a
     staff page after ``case_open_to_read(action=MINUTES_READ)``."""
-    minutes = Minutes.objects.filter(case=case).prefetch_related("replies")
+    minutes = (
+        Minutes.objects.filter(case=case)
+        .select_related("author__person")
+        .prefetch_related("replies")
+    )
     return [_minutes_view(case, case_key, one) for one in minutes]
 
 
@@ -117,11 +122,25 @@ def reporter_minutes(access: ReporterAccess) -> list[MinutesView]:
     minutes = Minutes.objects.filter(
         case=access.case, kind__in=Minutes.FOR_REPORTER
     ).prefetch_related("replies")
-    return [_minutes_view(access.case, access.case_key, one) for one in minutes]
+    shown = [_minutes_view(access.case, access.case_key, one) for one in minutes]
+    return [view for view in shown if view.opens]  # never ask her to sign what fails
 
 
 def _minutes_view(case: Case, case_key: bytes, minutes: Minutes) -> MinutesView:
-    body = record_open_json(case=case, case_key=case_key, record=minutes, field="body")
+    try:
+        body = record_open_json(case=case, case_key=case_key, record=minutes, field="body")
+    except DecryptionFailed:
+        return MinutesView(
+            minutes=minutes,
+            kind=minutes.get_kind_display(),
+            held_at=minutes.held_at,
+            attendees="",
+            text="",
+            sha256="",
+            status=MinutesStatus.NOT_VERIFIED,
+            reason=_("These minutes do not open: they were moved or written around Ombud."),
+            opens=False,
+        )
     attendees, text = body.get("attendees", ""), body["text"]
     sha256 = signing.text_sha256(
         minutes_document(kind=minutes.kind, held_at=minutes.held_at, attendees=attendees, text=text)
