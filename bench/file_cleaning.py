@@ -23,7 +23,6 @@ import io
 import json
 import os
 import secrets
-import signal
 import struct
 import subprocess
 import sys
@@ -36,11 +35,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import OMBUD, bench_database, bench_env, ombud_served  # noqa: E402
 from PIL import ExifTags, Image, ImageCms  # noqa: E402
 from tests.intake.helpers import report_fields  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 
-OMBUD = str(Path(sys.executable).with_name("ombud"))
 CLEANER = str(ROOT / "src" / "ombud" / "intake" / "attachments.py").encode()
 WIDTH, HEIGHT = 8000, 5000
 PHOTO = "40 MP photo (JPEG, EXIF with GPS)"
@@ -195,83 +194,61 @@ class ChildSampler(threading.Thread):
 
 def server_part(made: dict[str, bytes], database_url: str | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="ombud-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
-    env["OMBUD_DATA_DIR"] = str(folder)
-    name = ""
-    if database_url:
-        import psycopg
-
-        name = f"ombud_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(database_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-        env["DATABASE_URL"] = database_url.rsplit("/", 1)[0] + "/" + name
-    port = 8400 + secrets.randbelow(500)
-    server = subprocess.Popen(
-        [OMBUD, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}/"
-    marker = f"OMBUD_DATA_DIR={folder}".encode()
-    try:
-        for _ in range(120):
-            try:
-                if LiveClient(url).get("/report/new/").status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        workers = [
-            pid
-            for pid in processes(marker, b"gunicorn")
-            if b"--bind" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
-        # gunicorn's master has the same command line: its workers are its children.
-        masters = set(workers)
-        workers = [pid for pid in workers if status_ppid(pid) in masters]
-        for _ in range(4):  # the workers have served pages before we look
-            LiveClient(url).get("/report/new/")
-        before = {pid: status_kb(pid, "VmHWM") for pid in workers}
-        photo = made[PHOTO]
-        fields = report_fields(**{"accused-0-employee_id": ""})
-        print(
-            "| step | seconds | status | workers' peak before → after (MB) | child RSS / VM (MB) |"
+    env = bench_env(folder)
+    with bench_database(database_url, env):
+        # The demo organisation and its recovery key: without a recovery key the
+        # reporting pages do not take reports.
+        setup = (
+            "from pathlib import Path; from bench.generate import prepare;"
+            f" prepare(Path({str(folder)!r}))"
         )
-        print("|---|---:|---:|---|---|")
-        steps = [
-            ("one 40 MP photo", [("files", "IMG_0001.jpg", photo, "image/jpeg")]),
-            (
-                "an 81 MP PNG bomb and the photo again",
-                [
-                    ("files", "bomb.png", png_bomb(9000, 9000), "image/png"),
-                    ("files", "IMG_0002.jpg", photo, "image/jpeg"),
-                ],
-            ),
-        ]
-        for label, files in steps:
-            sampler = ChildSampler()
-            sampler.start()
-            client = LiveClient(url, source_address=f"127.9.9.{secrets.randbelow(200) + 2}")
-            started = time.perf_counter()
-            reply = client.post_form("/report/new/", {**fields, "action": "add_prior"}, files)
-            took = time.perf_counter() - started
-            sampler.stop.set()
-            sampler.join()
-            after = {pid: status_kb(pid, "VmHWM") for pid in workers}
-            peaks = ", ".join(
-                f"{before[pid] / 1024:.0f} → {after[pid] / 1024:.0f}" for pid in workers
-            )
-            print(
-                f"| {label} | {took:.1f} | {reply.status} | {peaks} | "
-                f"{sampler.hwm_kb / 1024:.0f} / {sampler.peak_kb / 1024:.0f} |"
-            )
-            before = after
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        if name and database_url:
-            import psycopg
+        subprocess.run([OMBUD, "manage", "shell", "-c", setup], env=env, check=True)
+        with ombud_served(env, ready="report/new/") as url:
+            served_part(made, url, f"OMBUD_DATA_DIR={folder}".encode())
 
-            with psycopg.connect(database_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+def served_part(made: dict[str, bytes], url: str, marker: bytes) -> None:
+    workers = [
+        pid
+        for pid in processes(marker, b"gunicorn")
+        if b"--bind" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+    # gunicorn's master has the same command line: its workers are its children.
+    masters = set(workers)
+    workers = [pid for pid in workers if status_ppid(pid) in masters]
+    for _ in range(4):  # the workers have served pages before we look
+        LiveClient(url).get("/report/new/")
+    before = {pid: status_kb(pid, "VmHWM") for pid in workers}
+    photo = made[PHOTO]
+    fields = report_fields(**{"accused-0-employee_id": ""})
+    print("| step | seconds | status | workers' peak before → after (MB) | child RSS / VM (MB) |")
+    print("|---|---:|---:|---|---|")
+    steps = [
+        ("one 40 MP photo", [("files", "IMG_0001.jpg", photo, "image/jpeg")]),
+        (
+            "an 81 MP PNG bomb and the photo again",
+            [
+                ("files", "bomb.png", png_bomb(9000, 9000), "image/png"),
+                ("files", "IMG_0002.jpg", photo, "image/jpeg"),
+            ],
+        ),
+    ]
+    for label, files in steps:
+        sampler = ChildSampler()
+        sampler.start()
+        client = LiveClient(url, source_address=f"127.9.9.{secrets.randbelow(200) + 2}")
+        started = time.perf_counter()
+        reply = client.post_form("/report/new/", {**fields, "action": "add_prior"}, files)
+        took = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.join()
+        after = {pid: status_kb(pid, "VmHWM") for pid in workers}
+        peaks = ", ".join(f"{before[pid] / 1024:.0f} → {after[pid] / 1024:.0f}" for pid in workers)
+        print(
+            f"| {label} | {took:.1f} | {reply.status} | {peaks} | "
+            f"{sampler.hwm_kb / 1024:.0f} / {sampler.peak_kb / 1024:.0f} |"
+        )
+        before = after
 
 
 def status_ppid(pid: int) -> int:

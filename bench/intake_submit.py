@@ -1,10 +1,11 @@
 """What a report costs on a running ``ombud serve``, end to end over HTTP.
 
-    .venv/bin/python bench/intake_submit.py [--reports 200] [--handlers 5]
+    .venv/bin/python bench/intake_submit.py [--reports 200]
     .venv/bin/python bench/intake_submit.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 1. ``POST /api/v1/reports`` without files, N times: each one makes a case key,
-   seals it to every handler, to the reporter and to the recovery key, and
+   seals it to routing's readers in the demo organisation (``bench.generate.prepare``),
+   to the reporter and to the recovery key, and
    writes the audit entries.
 2. The reporter pages with five files, 28 MB in all (three photos, two 9 MB
    text files): the upload (type check, metadata removal, encryption into the
@@ -16,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,20 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import OMBUD, bench_database, bench_env, ombud_served  # noqa: E402
 from PIL import Image  # noqa: E402
 from tests.intake.helpers import report_fields  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 
-OMBUD = str(Path(sys.executable).with_name("ombud"))
 SETUP = """
-from ombud.access.recovery import recovery_key_create
-from ombud.directory.services import role_grant, user_create
-recovery_key_create(actor="bench", shares=3, threshold=2)
-for index in range({handlers}):
-    user = user_create(
-        actor="bench", username=f"handler{{index}}", password="correct horse battery"
-    )
-    role_grant(actor="bench", user=user, role="handler")
+from pathlib import Path
+from bench.generate import prepare
+prepare(Path({data_dir!r}))
 print("ok")
 """
 
@@ -75,98 +69,73 @@ def peak_mb(marker: bytes) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--handlers", type=int, default=5)
     parser.add_argument("--database-url")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ombud-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
-    env["OMBUD_DATA_DIR"] = str(folder)
-    name = ""
-    if args.database_url:
-        import psycopg
+    env = bench_env(folder)
+    with bench_database(args.database_url, env):
+        setup = SETUP.format(data_dir=str(folder))
+        subprocess.run([OMBUD, "manage", "shell", "-c", setup], env=env, check=True)
+        with ombud_served(env) as url:
+            measure(url, args, folder)
 
-        name = f"ombud_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(args.database_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-        env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + "/" + name
-    setup = SETUP.format(handlers=args.handlers)
-    subprocess.run([OMBUD, "manage", "shell", "-c", setup], env=env, check=True)
-    port = 8400 + secrets.randbelow(500)
-    server = subprocess.Popen(
-        [OMBUD, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(120):
-            try:
-                if LiveClient(url).get("/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        api = LiveClient(url)
-        body = {
-            "category": "bullying",
-            "description": "Shouted at in front of the team, again. " * 20,
-            "occurred_period": "since March",
-            "context": "office",
-            "accused": [{"name": "A shift manager", "relationship": "other"}],
-            "identity": {"mode": "anonymous"},
-        }
-        times = []
-        for index in range(args.reports):
-            api = LiveClient(url, source_address=f"127.0.{index // 200}.{index % 200 + 2}")
-            started = time.perf_counter()
-            reply = api.post_json("/api/v1/reports", body)
-            times.append(time.perf_counter() - started)
-            if reply.status != 201:
-                raise SystemExit(f"report {index}: {reply.status} {reply.text[:200]}")
-        times.sort()
-        database = "PostgreSQL" if args.database_url else "SQLite"
-        print(f"{database}, {args.handlers} handlers holding every case key\n")
-        print("| step | median ms | p95 ms | max ms |")
-        print("|---|---:|---:|---:|")
-        p95 = times[int(len(times) * 0.95) - 1]
-        print(
-            f"| API report, no files (x{args.reports}) | {statistics.median(times) * 1000:.0f} "
-            f"| {p95 * 1000:.0f} | {times[-1] * 1000:.0f} |"
-        )
-        files = [("files", f"photo{index}.jpg", photo(index), "image/jpeg") for index in range(3)]
-        files += [
-            (
-                "files",
-                f"notes{index}.txt",
-                b"line of notes\n" * (9 * 1024 * 1024 // 14),
-                "text/plain",
-            )
-            for index in range(2)
-        ]
-        total = sum(len(item[2]) for item in files) / 2**20
-        pages = LiveClient(url, source_address="127.9.9.9")
+
+def measure(url: str, args: argparse.Namespace, folder: Path) -> None:
+    api = LiveClient(url)
+    body = {
+        "category": "bullying",
+        "description": "Shouted at in front of the team, again. " * 20,
+        "occurred_period": "since March",
+        "context": "office",
+        "accused": [{"name": "A shift manager", "relationship": "other"}],
+        "identity": {"mode": "anonymous"},
+    }
+    times = []
+    for index in range(args.reports):
+        api = LiveClient(url, source_address=f"127.0.{index // 200}.{index % 200 + 2}")
         started = time.perf_counter()
-        fields = report_fields(**{"accused-0-employee_id": ""})
-        reply = pages.post_form("/report/new/", {**fields, "action": "review"}, files)
-        upload = time.perf_counter() - started
-        if reply.status != 302:
-            problems = re.findall(r'class="errorlist[^>]*>(.*?)</ul>', reply.text, re.S)
-            raise SystemExit(f"upload: {reply.status} {problems}")
-        started = time.perf_counter()
-        reply = pages.post_form("/report/review/", {"action": "submit"})
-        submit = time.perf_counter() - started
+        reply = api.post_json("/api/v1/reports", body)
+        times.append(time.perf_counter() - started)
         if reply.status != 201:
-            raise SystemExit(f"submit: {reply.status}")
-        print(f"| pages: upload 5 files, {total:.0f} MB in all | {upload * 1000:.0f} | | |")
-        print(f"| pages: send the report with those files | {submit * 1000:.0f} | | |")
-        marker = f"OMBUD_DATA_DIR={folder}".encode()
-        print(f"\nPeak memory of a web process: {peak_mb(marker):.0f} MB")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        if name:
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            raise SystemExit(f"report {index}: {reply.status} {reply.text[:200]}")
+    times.sort()
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"{database}, the demo organisation: routing's readers and the recovery key\n")
+    print("| step | median ms | p95 ms | max ms |")
+    print("|---|---:|---:|---:|")
+    p95 = times[int(len(times) * 0.95) - 1]
+    print(
+        f"| API report, no files (x{args.reports}) | {statistics.median(times) * 1000:.0f} "
+        f"| {p95 * 1000:.0f} | {times[-1] * 1000:.0f} |"
+    )
+    files = [("files", f"photo{index}.jpg", photo(index), "image/jpeg") for index in range(3)]
+    files += [
+        (
+            "files",
+            f"notes{index}.txt",
+            b"line of notes\n" * (9 * 1024 * 1024 // 14),
+            "text/plain",
+        )
+        for index in range(2)
+    ]
+    total = sum(len(item[2]) for item in files) / 2**20
+    pages = LiveClient(url, source_address="127.9.9.9")
+    started = time.perf_counter()
+    fields = report_fields(**{"accused-0-employee_id": ""})
+    reply = pages.post_form("/report/new/", {**fields, "action": "review"}, files)
+    upload = time.perf_counter() - started
+    if reply.status != 302:
+        problems = re.findall(r'class="errorlist[^>]*>(.*?)</ul>', reply.text, re.S)
+        raise SystemExit(f"upload: {reply.status} {problems}")
+    started = time.perf_counter()
+    reply = pages.post_form("/report/review/", {"action": "submit"})
+    submit = time.perf_counter() - started
+    if reply.status != 201:
+        raise SystemExit(f"submit: {reply.status}")
+    print(f"| pages: upload 5 files, {total:.0f} MB in all | {upload * 1000:.0f} | | |")
+    print(f"| pages: send the report with those files | {submit * 1000:.0f} | | |")
+    marker = f"OMBUD_DATA_DIR={folder}".encode()
+    print(f"\nPeak memory of a web process: {peak_mb(marker):.0f} MB")
 
 
 if __name__ == "__main__":

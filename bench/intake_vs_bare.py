@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import OMBUD, bench_database, bench_env, ombud_served  # noqa: E402
 from tests.live import LiveClient  # noqa: E402
 
-OMBUD = str(Path(sys.executable).with_name("ombud"))
 SETUP = """
 from pathlib import Path
 from django.db import connection
@@ -122,89 +120,59 @@ def main() -> None:
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ombud-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
-    env["OMBUD_DATA_DIR"] = str(folder)
     # Each request comes from an address of its own, so the default limits (10
     # reports an hour an address) never refuse one and cost what they cost in use;
     # (a raised limit now costs the same: above 32 slots the limiter draws at random).
-    env["DJANGO_SETTINGS_MODULE"] = "bench.bare.settings"
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )
+    env = bench_env(folder, DJANGO_SETTINGS_MODULE="bench.bare.settings")
     if args.sqlite_busy_handler:
         env["BENCH_SQLITE_BUSY_HANDLER"] = "1"
-    name = ""
-    if args.database_url:
-        import psycopg
-
-        # A database of its own beside the URL's: <name>_<random> (ombud_bench_… for "postgres").
-        base = args.database_url.rsplit("/", 1)[1].split("?")[0]
-        name = f"{'ombud_bench' if base in ('', 'postgres') else base}_{secrets.token_hex(4)}"
-        with psycopg.connect(args.database_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-        env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + "/" + name
-    port = 8400 + secrets.randbelow(500)
-    server = None
     try:
-        setup = SETUP.format(data_dir=str(folder))
-        subprocess.run([OMBUD, "manage", "shell", "-c", setup], env=env, check=True)
-        server = subprocess.Popen(
-            [OMBUD, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
-        )
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if LiveClient(url).get("/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        sender = Sender(url)
-        for kind in ENDPOINTS.values():  # warm every worker and thread
-            sender.run(kind, 20, 4)
-        database = "PostgreSQL" if args.database_url else "SQLite"
-        load = os.getloadavg()
-        waiting = " (SQLite's busy handler)" if args.sqlite_busy_handler else ""
-        print(f"{database}{waiting}, {args.reports} requests a round, {args.rounds} rounds")
-        print("| clients | endpoint | median ms | p95 ms | p95/median | req/s | ratio |")
-        print("|---:|---|---:|---:|---:|---:|---:|")
-        for clients in args.clients:
-            best: dict[str, tuple[float, list[float]]] = {}
-            for _ in range(args.rounds):
-                for kind, path in ENDPOINTS.items():
-                    times, wall = sender.run(path, args.reports, clients)
-                    rate = len(times) / wall
-                    if kind not in best or rate > best[kind][0]:
-                        best[kind] = (rate, times)
-            ratio = best["report"][0] / best["bare"][0]
-            for kind in ENDPOINTS:
-                rate, times = best[kind]
-                median = statistics.median(times)
-                print(
-                    f"| {clients} | {kind} | {median * 1000:.1f} | {p95(times) * 1000:.1f} "
-                    f"| {p95(times) / median:.1f} | {rate:.1f} "
-                    f"| {f'{ratio:.2f}' if kind == 'report' else ''} |"
-                )
-        if args.slowest:
-            times, wall = sender.run(ENDPOINTS["report"], args.slowest * 25, args.slowest)
+        with bench_database(args.database_url, env):
+            setup = SETUP.format(data_dir=str(folder))
+            subprocess.run([OMBUD, "manage", "shell", "-c", setup], env=env, check=True)
+            with ombud_served(env) as url:
+                measure(url.rstrip("/"), args)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(url: str, args: argparse.Namespace) -> None:
+    sender = Sender(url)
+    for kind in ENDPOINTS.values():  # warm every worker and thread
+        sender.run(kind, 20, 4)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    load = os.getloadavg()
+    waiting = " (SQLite's busy handler)" if args.sqlite_busy_handler else ""
+    print(f"{database}{waiting}, {args.reports} requests a round, {args.rounds} rounds")
+    print("| clients | endpoint | median ms | p95 ms | p95/median | req/s | ratio |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for clients in args.clients:
+        best: dict[str, tuple[float, list[float]]] = {}
+        for _ in range(args.rounds):
+            for kind, path in ENDPOINTS.items():
+                times, wall = sender.run(path, args.reports, clients)
+                rate = len(times) / wall
+                if kind not in best or rate > best[kind][0]:
+                    best[kind] = (rate, times)
+        ratio = best["report"][0] / best["bare"][0]
+        for kind in ENDPOINTS:
+            rate, times = best[kind]
             median = statistics.median(times)
             print(
-                f"\n{args.slowest} clients × 25 reports: median {median * 1000:.0f}"
-                f" ms, p95 {p95(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms,"
-                f" {len(times) / wall:.1f} reports/s"
+                f"| {clients} | {kind} | {median * 1000:.1f} | {p95(times) * 1000:.1f} "
+                f"| {p95(times) / median:.1f} | {rate:.1f} "
+                f"| {f'{ratio:.2f}' if kind == 'report' else ''} |"
             )
-        after = os.getloadavg()
-        print(f"\nLoad average (1 min) before {load[0]:.2f}, after {after[0]:.2f}")
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
-        shutil.rmtree(folder, ignore_errors=True)
-        if name:
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    if args.slowest:
+        times, wall = sender.run(ENDPOINTS["report"], args.slowest * 25, args.slowest)
+        median = statistics.median(times)
+        print(
+            f"\n{args.slowest} clients × 25 reports: median {median * 1000:.0f}"
+            f" ms, p95 {p95(times) * 1000:.0f} ms, slowest {max(times) * 1000:.0f} ms,"
+            f" {len(times) / wall:.1f} reports/s"
+        )
+    after = os.getloadavg()
+    print(f"\nLoad average (1 min) before {load[0]:.2f}, after {after[0]:.2f}")
 
 
 if __name__ == "__main__":

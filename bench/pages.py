@@ -24,10 +24,7 @@ import http.cookiejar
 import os
 import re
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,20 +33,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generate import generate, prepare  # noqa: E402
-from signin import code, p95, wait_for_health  # noqa: E402
+from bench.common import ombud_served  # noqa: E402
+from bench.generate import generate, prepare  # noqa: E402
+from bench.signin import code, p95  # noqa: E402
 
-OMBUD = str(Path(sys.executable).with_name("ombud"))
 PASSWORD = "a long bench passphrase"  # noqa: S105 - an invented account of a throwaway instance
 HANDLER_KEYS = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Browser:
@@ -264,21 +255,8 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/"
-        server = subprocess.Popen(
-            [OMBUD, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_for_health(url, server)
+        with ombud_served(env) as url:
             run(url, facts, args)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.communicate(timeout=60)
     finally:
         if args.keep or args.reuse:
             print(f"kept: OMBUD_DATA_DIR={folder} DATABASE_URL={env.get('DATABASE_URL', '')}")

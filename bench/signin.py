@@ -24,9 +24,6 @@ import http.cookiejar
 import math
 import os
 import re
-import secrets
-import signal
-import socket
 import statistics
 import struct
 import subprocess
@@ -39,13 +36,25 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-OMBUD = str(Path(sys.executable).with_name("ombud"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import OMBUD, bench_database, bench_env, ombud_served  # noqa: E402
+
 PASSWORD = "a long bench passphrase"  # noqa: S105 - invented accounts of a throwaway instance
 SETUP = """
-from ombud.directory.services import role_grant, user_create
+from ombud.access.recovery import recovery_key_create
+from ombud.directory.models import Person
+from ombud.directory.services import person_save, role_grant, user_create
+recovery_key_create(actor="bench", shares=3, threshold=2)
 from ombud.signin.services import totp_device_create
 for number in range({count}):
-    user = user_create(actor="bench", username=f"staff{{number}}", password={password!r})
+    person = person_save(actor="bench", person=Person(
+        employee_id=f"B{{number:05}}", name=f"Bench Staff {{number}}",
+        email=f"staff{{number}}@bench.example",
+    ))
+    user = user_create(
+        actor="bench", username=f"staff{{number}}", password={password!r}, person=person
+    )
     role_grant(actor="bench", user=user, role="handler")
     print(f"staff{{number}}", totp_device_create(actor="bench", user=user).replace(" ", ""))
 """
@@ -62,12 +71,6 @@ def hotp(secret: str, counter: int) -> str:
 
 def code(secret: str) -> str:
     return hotp(secret, int(time.time()) // 30)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sign_in(url: str, username: str, password: str, otp: str) -> tuple[float, str]:
@@ -96,22 +99,6 @@ def sign_in(url: str, username: str, password: str, otp: str) -> tuple[float, st
     return elapsed, "in" if any(cookie.name == "ombud_key" for cookie in jar) else "refused"
 
 
-def wait_for_health(url: str, process: subprocess.Popen) -> None:
-    for _ in range(240):
-        if process.poll() is not None:
-            raise SystemExit(
-                f"ombud serve stopped: {process.stderr.read() if process.stderr else ''}"
-            )
-        try:
-            with urllib.request.urlopen(url + "healthz", timeout=5) as response:  # noqa: S310 - our server
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("ombud serve never became healthy")
-
-
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
@@ -129,17 +116,8 @@ def main() -> None:
     args = parser.parse_args()
     accounts = args.sign_ins + args.burst + 2
     folder = Path(tempfile.mkdtemp(prefix="ombud-bench-signin-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMBUD_", "DATABASE_URL"))}
-    env |= {"OMBUD_DATA_DIR": str(folder), "OMBUD_SIGNIN_FAILURE_LIMIT": "1000"}
-    database = ""
-    if args.database_url:
-        import psycopg
-
-        database = f"ombud_bench_{secrets.token_hex(4)}"
-        with psycopg.connect(args.database_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{database}"')  # type: ignore[arg-type]
-        env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + "/" + database
-    try:
+    env = bench_env(folder, OMBUD_SIGNIN_FAILURE_LIMIT="1000")
+    with bench_database(args.database_url, env):
         made = subprocess.run(
             [OMBUD, "manage", "shell", "-c", SETUP.format(count=accounts, password=PASSWORD)],
             env=env,
@@ -150,27 +128,8 @@ def main() -> None:
         secrets_of = dict(
             line.split() for line in made.stdout.splitlines() if line.startswith("staff")
         )
-        port = free_port()
-        url = f"http://127.0.0.1:{port}/"
-        server = subprocess.Popen(
-            [OMBUD, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_for_health(url, server)
+        with ombud_served(env) as url:
             run(url, secrets_of, args)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.communicate(timeout=60)
-    finally:
-        if database:
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 def run(url: str, secrets_of: dict[str, str], args: argparse.Namespace) -> None:

@@ -103,6 +103,11 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "report/status/message/": receipt_holder,
     "report/status/minutes/": receipt_holder,
     "report/status/leave/": public,
+    # The written outcome: the other case's reporter has none published, so "not
+    # found"; without a receipt she is sent to give it (a redirect, so "in").
+    "report/status/outcome.pdf": lambda actor: (
+        NOT_FOUND if actor == "reporter of another case" else OK
+    ),
     "report/exit/": public,  # the quick exit: ends only the reporter's own session
     "audit/": _staff({"auditor"}),
     "audit/verify/": _staff({"auditor"}),
@@ -127,6 +132,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
     "cases/<str:public_id>/minutes/": _staff(READERS),
     "cases/<str:public_id>/minutes/<uuid:minutes_id>/": _staff(READERS),
+    "cases/<str:public_id>/outcome/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,

@@ -283,6 +283,9 @@ LOGGING = {
         # One line per idle round of the worker is noise.
         "django_tasks_db": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
+        # The written outcome's PDF: font subsetting chatter, never the text.
+        "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "ERROR"},
         "django.tasks": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
     },

@@ -25,9 +25,11 @@ nearly always share their tenth).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Sum
+from django.db.models.expressions import Combinable
 
 from ombud.cases.models import CaseDuration, CaseFigures
 
@@ -42,15 +44,21 @@ def figures_add(case_id: int, **deltas: int) -> None:
     changes = {name: F(name) + delta for name, delta in deltas.items() if delta}
     if not changes:
         return
-    slot = case_id % SLOTS
-    rows = CaseFigures.objects.filter(slot=slot)
+    _counter_add(CaseFigures, {"slot": case_id % SLOTS}, changes)
+
+
+def _counter_add(
+    model: type[models.Model], key: dict[str, object], changes: Mapping[str, Combinable]
+) -> None:
+    """Apply ``changes`` to the counter row ``key``, made on first use (after a flush
+    of the table, say); a row made meanwhile by another transaction is added to."""
+    rows = model._default_manager.filter(**key)
     while not rows.update(**changes):
-        # The row is made on first use (after a flush of the table, say).
         try:
             with transaction.atomic():
-                CaseFigures.objects.create(slot=slot)
+                model._default_manager.create(**key)
         except IntegrityError:
-            pass  # made meanwhile by another transaction: add to that one
+            pass
 
 
 def tenths_of_a_day(start: dt.datetime, end: dt.datetime) -> int:
@@ -61,14 +69,8 @@ def tenths_of_a_day(start: dt.datetime, end: dt.datetime) -> int:
 
 def duration_add(figure: str, start: dt.datetime, end: dt.datetime, delta: int) -> None:
     """Count one more (``delta`` 1) or one fewer (-1) case that took ``end - start``."""
-    tenths = tenths_of_a_day(start, end)
-    rows = CaseDuration.objects.filter(figure=figure, tenths=tenths)
-    while not rows.update(cases=F("cases") + delta):
-        try:
-            with transaction.atomic():
-                CaseDuration.objects.create(figure=figure, tenths=tenths)
-        except IntegrityError:
-            pass
+    key = {"figure": figure, "tenths": tenths_of_a_day(start, end)}
+    _counter_add(CaseDuration, key, {"cases": F("cases") + delta})
 
 
 def figures_counts() -> dict[str, int]:

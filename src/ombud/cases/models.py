@@ -256,6 +256,7 @@ class TimelineEvent(models.Model):
         TOP_REACHED = "top_reached", _("The last level missed a deadline")
         EXTENDED = "extended", _("A deadline was extended")
         MINUTES_TO_CONFIRM = "minutes_to_confirm", _("Minutes of a meeting with you to read")
+        OUTCOME_WRITTEN = "outcome_written", _("A written outcome is ready for you")
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="timeline")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -273,6 +274,7 @@ class TimelineEvent(models.Model):
         Kind.ACKNOWLEDGED: _("Acknowledged"),
         Kind.TRIAGED: _("Triaged"),
         Kind.MINUTES_TO_CONFIRM: _("Minutes sent to the reporter to confirm"),
+        Kind.OUTCOME_WRITTEN: _("Written outcome published to the reporter"),
     }
 
     def __str__(self) -> str:

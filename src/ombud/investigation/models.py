@@ -319,3 +319,75 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.name}"
+
+
+class Appeal(models.Model):
+    """The accused's appeal of a finding, recorded by staff and decided by a level
+    above the one that decided. ``above_position`` is that level's ladder position,
+    fixed when the appeal is recorded; ``content`` holds his grounds and the
+    decision's reasoning."""
+
+    KIND = "appeal"
+
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("Finding upheld")
+        VARIED = "varied", _("Finding changed")
+        OVERTURNED = "overturned", _("Finding overturned")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="appeals")
+    filed_on = models.DateField()
+    content = models.BinaryField()
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey("directory.User", on_delete=models.PROTECT, related_name="+")
+    above_position = models.PositiveIntegerField()
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        "directory.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"appeal {self.decision or 'pending'}"
+
+
+class AccessRequest(models.Model):
+    """A data-access request by someone the case is about (the accused): the answer
+    gives what is about him and nothing that identifies the reporter or a witness.
+    ``content`` holds the answer as drafted, reviewed by a second reader, then
+    released; it is due by ``respond_by`` (a deadline)."""
+
+    KIND = "access-request"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft, waiting for review")
+        REVIEWED = "reviewed", _("Reviewed, ready to release")
+        RELEASED = "released", _("Released to him")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="access_requests")
+    person = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, related_name="access_requests"
+    )
+    received_on = models.DateField()
+    respond_by = models.DateTimeField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
+    content = models.BinaryField()
+    version = models.PositiveIntegerField(default=1)
+    drafted_by = models.ForeignKey("directory.User", on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        "directory.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"access request {self.state}"

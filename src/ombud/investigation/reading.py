@@ -6,6 +6,7 @@ her with the key her receipt derives. Writers seal with ``ombud.investigation.re
 
 from __future__ import annotations
 
+import datetime
 import datetime as dt
 import json
 import uuid
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from ombud.access.reading import ReporterAccess
@@ -21,7 +23,17 @@ from ombud.cases.records import record_context
 from ombud.cases.reporter_key import reporter_sign_key_of
 from ombud.crypto import aead, signing
 from ombud.crypto.errors import CryptoError, DecryptionFailed
-from ombud.investigation.models import Minutes, MinutesReply
+from ombud.directory.models import Person
+from ombud.investigation.models import (
+    AccessRequest,
+    AccusedNotice,
+    Allegation,
+    Appeal,
+    Finding,
+    Minutes,
+    MinutesReply,
+    WrittenOutcome,
+)
 from ombud.investigation.records import kind_of
 
 # The read entries (the auditors' "who looked at this case" lists them).
@@ -206,3 +218,195 @@ def _confirmation_fault(case: Case, minutes: Minutes, sha256: str, content: Any)
     except CryptoError:
         return _("Her signature does not verify.")
     return ""
+
+
+# The written outcome ----------------------------------------------------------
+
+OUTCOME_READ = "investigation.outcome.read"
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    text: str
+    version: int
+    language: str
+    drafted_by: str
+    reviewed_by: str
+    reviewed_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+
+
+def outcome_open(*, case: Case, case_key: bytes) -> OutcomeView | None:
+    """The case's written outcome, for a reader who came through the door."""
+    outcome = (
+        WrittenOutcome.objects.filter(case=case).select_related("drafted_by", "reviewed_by").first()
+    )
+    if outcome is None:
+        return None
+    text = record_open_json(case=case, case_key=case_key, record=outcome)["text"]
+    return OutcomeView(
+        text=text,
+        version=outcome.version,
+        language=outcome.language,
+        drafted_by=outcome.drafted_by.get_username(),
+        reviewed_by=outcome.reviewed_by.get_username() if outcome.reviewed_by else "",
+        reviewed_at=outcome.reviewed_at,
+        published_at=outcome.published_at,
+    )
+
+
+def reporter_outcome(access: ReporterAccess) -> OutcomeView | None:
+    """The reporter's written outcome, once published, opened with her receipt's key
+    (not logged, as her other reads)."""
+    view = outcome_open(case=access.case, case_key=access.case_key)
+    return view if view is not None and view.published_at is not None else None
+
+
+# The accused's rights -----------------------------------------------------------
+
+RIGHTS_READ = "investigation.rights.read"
+
+
+@dataclass(frozen=True)
+class AppealView:
+    id: str
+    finding_id: str
+    allegation: str  # its category and the person, as the page names it
+    outcome: str
+    filed_on: datetime.date
+    grounds: str
+    reasoning: str
+    version: int
+    above_position: int
+    decision: str
+    decided_by: str
+    decided_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class AccessRequestView:
+    id: str
+    person: str
+    received_on: datetime.date
+    respond_by: datetime.datetime
+    state: str
+    state_label: str
+    text: str
+    version: int
+    drafted_by: str
+    reviewed_by: str
+    released_at: datetime.datetime | None
+
+
+def _allegation_label(allegation: Allegation) -> str:
+    who = allegation.person.name if allegation.person else gettext("someone outside the directory")
+    return f"{allegation.get_category_display()} · {who}"
+
+
+def appeals_open(*, case: Case, case_key: bytes) -> list[AppealView]:
+    """The case's appeals, for a reader who came through the door."""
+    appeals = Appeal.objects.filter(finding__allegation__case=case).select_related(
+        "finding__allegation__person", "decided_by"
+    )
+    views = []
+    for appeal in appeals:
+        content = record_open_json(case=case, case_key=case_key, record=appeal)
+        views.append(
+            AppealView(
+                id=str(appeal.id),
+                finding_id=str(appeal.finding_id),
+                allegation=_allegation_label(appeal.finding.allegation),
+                outcome=appeal.finding.get_outcome_display(),
+                filed_on=appeal.filed_on,
+                grounds=content.get("grounds", ""),
+                reasoning=content.get("reasoning", ""),
+                version=appeal.version,
+                above_position=appeal.above_position,
+                decision=appeal.get_decision_display() if appeal.decision else "",
+                decided_by=appeal.decided_by.get_username() if appeal.decided_by else "",
+                decided_at=appeal.decided_at,
+            )
+        )
+    return views
+
+
+def access_requests_open(*, case: Case, case_key: bytes) -> list[AccessRequestView]:
+    requests = AccessRequest.objects.filter(case=case).select_related(
+        "person", "drafted_by", "reviewed_by"
+    )
+    return [
+        AccessRequestView(
+            id=str(request.id),
+            person=request.person.name,
+            received_on=request.received_on,
+            respond_by=request.respond_by,
+            state=request.state,
+            state_label=request.get_state_display(),
+            text=record_open_json(case=case, case_key=case_key, record=request)["text"],
+            version=request.version,
+            drafted_by=request.drafted_by.get_username(),
+            reviewed_by=request.reviewed_by.get_username() if request.reviewed_by else "",
+            released_at=request.released_at,
+        )
+        for request in requests
+    ]
+
+
+def _lines(value: Any, label: str = "") -> list[str]:
+    """A record's content as lines "Label: text", whatever its shape; ids (of
+    evidence, of records) are left out: they mean nothing to him."""
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if key == "id" or key.endswith(("_id", "_ids")):
+                continue
+            found += _lines(item, key.replace("_", " ").capitalize())
+        return found
+    if isinstance(value, list):
+        return [line for item in value for line in _lines(item, label)]
+    if isinstance(value, str) and value.strip():
+        return [f"{label}: {value.strip()}" if label else value.strip()]
+    return []
+
+
+def access_answer_proposal(
+    *, case: Case, case_key: bytes, person: Person, hide: dict[str, str]
+) -> str:
+    """A first draft of the answer to ``person``'s data-access request: every
+    allegation against him, what he was told and answered, and what was found, with
+    the names in ``hide`` (the reporter's, the witnesses') replaced. The second
+    reader still reads it all: a name can hide in a paraphrase."""
+    from ombud.investigation.rights import redacted
+
+    out = [
+        gettext("What the case %(ref)s holds about %(name)s")
+        % {"ref": case.ref, "name": person.name},
+        "",
+    ]
+    allegations = Allegation.objects.filter(case=case, person=person).order_by("created_at")
+    for allegation in allegations:
+        out.append(
+            gettext("Allegation: %(category)s (%(state)s)")
+            % {
+                "category": allegation.get_category_display(),
+                "state": allegation.get_state_display(),
+            }
+        )
+        out += _lines(record_open_json(case=case, case_key=case_key, record=allegation))
+        for notice in AccusedNotice.objects.filter(allegation=allegation).order_by("created_at"):
+            out.append(gettext("What you were told, and your response"))
+            out += _lines(record_open_json(case=case, case_key=case_key, record=notice))
+        finding = Finding.objects.filter(allegation=allegation).first()
+        if finding is not None:
+            out.append(
+                gettext("Finding: %(outcome)s (standard of proof: %(standard)s)")
+                % {
+                    "outcome": finding.get_outcome_display(),
+                    "standard": finding.get_standard_display(),
+                }
+            )
+            out += _lines(record_open_json(case=case, case_key=case_key, record=finding))
+        out.append("")
+    if not allegations:
+        out.append(gettext("No allegation in this case names you."))
+    return redacted("\n".join(out).strip() + "\n", hide)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("status/message/", views.status_message, name="message"),
     path("status/minutes/", views.status_minutes, name="minutes"),
     path("status/leave/", views.status_leave, name="leave"),
+    path("status/outcome.pdf", views.status_outcome_pdf, name="outcome_pdf"),
     path("exit/", views.quick_exit, name="exit"),
 ]

@@ -642,6 +642,25 @@ def _minutes_refused(
     )
 
 
+@require_GET
+def status_outcome_pdf(request: HttpRequest) -> HttpResponse:
+    """Her written outcome as a PDF, in the language her pages are in."""
+    from django.http import Http404
+
+    from ombud.investigation.reading import reporter_outcome
+    from ombud.web.investigation.outcome import outcome_pdf
+
+    access = reporter_access(request)
+    if access is None:
+        return redirect("intake:status")
+    outcome = reporter_outcome(access)
+    if outcome is None:
+        raise Http404
+    response = HttpResponse(outcome_pdf(access.case, outcome), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="outcome-{access.case.ref}.pdf"'
+    return response
+
+
 @ratelimit.counted("form", refused=_leave_anyway)
 @require_POST
 def status_leave(request: HttpRequest) -> HttpResponse:
@@ -701,6 +720,7 @@ def _status_page(
     what she wrote and why it was refused)."""
     from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
+    from ombud.investigation.reading import reporter_outcome
 
     return render(
         request,
@@ -709,6 +729,7 @@ def _status_page(
             "case": access.case,
             "every_level_missed": every_level_missed(access.case),
             "content": reporter_case_content(access),
+            "outcome": reporter_outcome(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
             "outside_channels": outside_channels_for(access.case.category),

@@ -1,0 +1,55 @@
+"""What every investigation page does first: find the case through the one door,
+with the read entry when it shows anything, or send her where she must go instead
+(the recusal page, the locked page, 404)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ombud.access.reading import (
+    CaseLocked,
+    CaseNotConfirmed,
+    case_open_for_action,
+    case_open_to_read,
+)
+from ombud.access.session import session_private_key
+from ombud.cases.models import Case
+from ombud.directory.models import User
+
+
+def staff_user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # login_required runs first
+        raise Http404
+    return request.user
+
+
+def opened_to_read(
+    request: HttpRequest, public_id: str, action: str, **details: str
+) -> tuple[Case, bytes] | HttpResponse:
+    """The case and its key for a page that shows records, after the read entry
+    ``action``; otherwise the page to go to instead."""
+    try:
+        return case_open_to_read(
+            user=staff_user(request),
+            public_id=public_id,
+            private=session_private_key(request),
+            action=action,
+            **details,
+        )
+    except CaseNotConfirmed as refused:
+        return redirect("cases:detail", public_id=refused.case.public_id)
+    except CaseLocked as refused:
+        return render(request, "cases/locked.html", {"case": refused.case}, status=409)
+
+
+def opened_for_action(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | HttpResponse:
+    """The case and its key to write with (nothing shown, so no read entry)."""
+    try:
+        return case_open_for_action(
+            user=staff_user(request), public_id=public_id, private=session_private_key(request)
+        )
+    except CaseNotConfirmed as refused:
+        return redirect("cases:detail", public_id=refused.case.public_id)
+    except CaseLocked as refused:
+        return render(request, "cases/locked.html", {"case": refused.case}, status=409)
