@@ -59,6 +59,9 @@ class Demo:
 
     def report(self) -> str:
         """A new report through the JSON API, for the intake team; its case reference."""
+        return self.report_and_receipt()[0]
+
+    def report_and_receipt(self) -> tuple[str, str]:
         body = {
             "category": "bullying",
             "description": "He shouts at the new starters in front of customers.",
@@ -73,7 +76,8 @@ class Demo:
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return str(json.load(response)["case_ref"])
+            answer = json.load(response)
+            return str(answer["case_ref"]), str(answer["receipt"])
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +248,42 @@ def allegations(tab: Tab) -> None:
     expect(tab.page.locator("main textarea[name=reasoning]")).to_be_visible()
 
 
+def minutes_written(tab: Tab, ref: str = "") -> None:
+    """A handler writes minutes of a meeting with the reporter, on the minutes page."""
+    open_case(tab, ref or tab.demo.report())
+    tab.submit("main form button[value=confirm]")
+    with tab.page.expect_navigation():
+        tab.page.locator("main a[href$='/minutes/']").first.click()
+    tab.page.locator("#id_kind").select_option("reporter_meeting")
+    tab.page.locator("#id_held_at").fill("2026-11-20T10:00")
+    tab.page.locator("#id_attendees").fill("Amara Quenby, the reporter")
+    tab.page.locator("#id_text").fill(
+        "We met in the small meeting room. She described the shouting."
+    )
+    tab.submit()
+    expect(tab.page.locator("main section[id^=minutes-]").first).to_be_visible()
+
+
+def minutes_mistaken(tab: Tab) -> None:
+    minutes_written(tab)
+    tab.page.locator("#id_text").fill("   ")
+    with tab.page.expect_navigation():
+        tab.page.locator("main form button[type=submit]").click()
+    expect(tab.page.locator("main [role=alert]").first).to_be_visible()
+
+
+def minutes_to_confirm(tab: Tab) -> None:
+    ref, code = tab.demo.report_and_receipt()
+    browser = tab.page.context.browser
+    assert browser is not None
+    handler = staff(browser, tab.demo, HANDLER, tab.language)
+    minutes_written(Tab(handler, tab.demo, tab.language), ref)
+    tab.goto("/report/status/")
+    tab.page.locator("#id_receipt").fill(code)
+    tab.submit()
+    expect(tab.page.locator("#minutes")).to_be_visible()
+
+
 def sign_in_mistaken(tab: Tab) -> None:
     tab.goto("/accounts/login/")
     tab.page.locator("#id_username").fill(HANDLER)
@@ -316,6 +356,7 @@ PAGES = [
     Visit("receipt", "", receipt),
     Visit("follow: the receipt form", "", goto("/report/status/")),
     Visit("follow: the case, with its receipt", "", follow),
+    Visit("follow: minutes of her meeting to confirm", "", minutes_to_confirm),
     Visit("please wait (too many attempts)", "", too_many),
     Visit("not found", "", goto("/report/no-such-page/", status=404)),
     # Not here: "reports are not accepted yet" needs an instance without a recovery key
@@ -341,6 +382,8 @@ PAGES = [
     Visit("a case to triage", HANDLER, case_acknowledged),
     Visit("allegations of a case", HANDLER, allegations),
     Visit("oral report", HANDLER, goto("/cases/oral/")),
+    Visit("minutes of a case", HANDLER, minutes_written),
+    Visit("minutes, a mistake marked", HANDLER, minutes_mistaken),
     Visit("not allowed", HANDLER, goto("/admin/", status=403)),
     Visit("case list of a head, with cases below her level", HEAD, goto("/cases/")),
     Visit("break-glass", HEAD, break_glass),

@@ -18,6 +18,7 @@ from ombud.cases.models import Attachment, Case
 from ombud.deadlines.models import OutsideChannel
 from ombud.directory import roles
 from ombud.intake.models import Guidance
+from ombud.investigation.models import Minutes
 from ombud.investigation.tokens import token_create
 from tests.access.test_vault import signed_in
 from tests.conftest import account, make_person, make_staff
@@ -117,6 +118,7 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "report/review/": public,
     "report/status/": public,
     "report/status/message/": receipt_holder,
+    "report/status/minutes/": receipt_holder,
     "report/status/leave/": public,
     # The written outcome: the other case's reporter has none published, so "not
     # found"; without a receipt she is sent to give it (a redirect, so "in").
@@ -145,6 +147,8 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/transition/": _staff(READERS),
     "cases/<str:public_id>/extend/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
+    "cases/<str:public_id>/minutes/": _staff(READERS),
+    "cases/<str:public_id>/minutes/<uuid:minutes_id>/": _staff(READERS),
     "cases/<str:public_id>/outcome/": _staff(READERS),
     "cases/<str:public_id>/accused/": _staff(READERS),
     # No answer is released here: "not found" for all. Who reaches a released one:
@@ -259,6 +263,10 @@ def test_who_reaches_what(cast, story):
     hana = signed_in(cast.handler)
     staff_open(hana, case)
     hana.post(f"/cases/{case.public_id}/assign/", {"user": "bram", "as": "investigator"})
+    hana.post(
+        f"/cases/{case.public_id}/minutes/",
+        {"kind": "reporter_meeting", "held_at": "2026-11-20T10:00", "text": "Minutes."},
+    )
     # Nell was on the intake team when it came in, and stepped off it (recused).
     signed_in(newcomer).post(
         f"/cases/{case.public_id}/standing/", {"action": "recuse", "conflict": "yes"}
@@ -301,6 +309,7 @@ def test_who_reaches_what(cast, story):
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
         "request_id": "00000000-0000-4000-8000-000000000000",
+        "minutes_id": str(Minutes.objects.get(case=case).pk),
         "ref": case.ref,
         "change_id": str(change.pk),
         "uidb64": "MQ",

@@ -118,6 +118,21 @@ def rows_valid(rows: Iterable[M]) -> list[M]:
     return [row for row in rows if row_valid(row)]
 
 
+def value_tag(label: str, values: tuple[rowmac.Value, ...]) -> bytes:
+    """The tag of values kept in a row that carries others too (a case's reporter
+    signing key): ``label`` names what they are, ``values`` include what they are about."""
+    return rowmac.tag(_key(), label, values)
+
+
+def value_valid(label: str, pk: object, values: tuple[rowmac.Value, ...], stored: Any) -> bool:
+    """Whether ``stored`` is the tag of ``values``; a failure is reported like a row's."""
+    if rowmac.verify(_key(), label, values, bytes(stored) if stored else None):
+        return True
+    if cache.add(f"ombud-tampered:{label}:{pk}", 1, timeout=3600):
+        row_tampered.send(sender=None, label=label, pk=pk)
+    return False
+
+
 def row_check(row: Model) -> None:
     """Raise RowTampered (after reporting it) when ``row`` fails its tag."""
     if not row_valid(row):

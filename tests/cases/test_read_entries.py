@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver
 import ombud
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
-from ombud.investigation.models import AccessRequest
 from ombud.directory.models import User
+from ombud.investigation.models import AccessRequest, Minutes
 from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
@@ -34,6 +34,7 @@ FILE = b"Things I wrote down at the time."
 ALLEGATION = "Pressed her to drink at the banquet."
 OUTCOME = "We found that it happened as you told us."
 ANSWER = "Your name appears in two notes of the case."
+MINUTES = "We spoke by phone about the banquet."
 MARKERS = (
     REPORT.encode(),
     NOTE.encode(),
@@ -42,6 +43,7 @@ MARKERS = (
     ALLEGATION.encode(),
     OUTCOME.encode(),
     ANSWER.encode(),
+    MINUTES.encode(),
 )
 
 
@@ -136,10 +138,15 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         f"/cases/{case.public_id}/accused/",
         {"action": "draft", "request": str(answer.id), "version": "1", "text": ANSWER},
     )
+    hana.post(
+        f"/cases/{case.public_id}/minutes/",
+        {"kind": "oral_report", "held_at": "2026-11-20T10:00", "text": MINUTES},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
         "request_id": str(answer.id),
+        "minutes_id": str(Minutes.objects.get(case=case).pk),
     }
     attempts = [("GET", {}), ("POST", {}), ("POST", {"name": "findings", "body": ""})]
 

@@ -118,6 +118,12 @@ class Case(models.Model):
     # the case key encrypted under the key her receipt derives.
     receipt_lookup = models.CharField(max_length=64, unique=True, null=True, blank=True)
     reporter_sealed_key = models.BinaryField(null=True, blank=True)
+    # The public half of the Ed25519 key her receipt derives (she signs her
+    # confirmation of minutes with it), and its row MAC under the pepper-derived key:
+    # whoever writes to the database cannot put his own key in its place
+    # (``ombud.cases.reporter_key``).
+    reporter_sign_key = models.BinaryField(max_length=32, null=True, blank=True)
+    reporter_sign_key_mac = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -249,6 +255,7 @@ class TimelineEvent(models.Model):
         ESCALATED = "escalated", _("Escalated because a deadline was missed")
         TOP_REACHED = "top_reached", _("The last level missed a deadline")
         EXTENDED = "extended", _("A deadline was extended")
+        MINUTES_TO_CONFIRM = "minutes_to_confirm", _("Minutes of a meeting with you to read")
         OUTCOME_WRITTEN = "outcome_written", _("A written outcome is ready for you")
 
     case = models.ForeignKey("Case", on_delete=models.PROTECT, related_name="timeline")
@@ -266,6 +273,7 @@ class TimelineEvent(models.Model):
         Kind.MESSAGE_TO_REPORTER: _("Message to the reporter"),
         Kind.ACKNOWLEDGED: _("Acknowledged"),
         Kind.TRIAGED: _("Triaged"),
+        Kind.MINUTES_TO_CONFIRM: _("Minutes sent to the reporter to confirm"),
         Kind.OUTCOME_WRITTEN: _("Written outcome published to the reporter"),
     }
 

@@ -5,8 +5,9 @@ groups of four so it can be read aloud and copied by hand. Input is normalised:
 case, spaces and dashes do not matter, and the letters people confuse with
 digits (O, I, L) are read as 0 and 1. At 120 bits nobody can guess a receipt,
 so a fast keyed BLAKE2b derivation (libsodium's KDF construction) is enough to
-derive, separately, the lookup id stored with the case and the reporter's key;
-neither reveals the other or the receipt.
+derive, separately, the lookup id stored with the case, the reporter's key and
+the seed of her signing key (her confirmation of minutes); none reveals another or
+the receipt.
 """
 
 from __future__ import annotations
@@ -53,3 +54,9 @@ def receipt_lookup_id(receipt: str) -> str:
 def receipt_reporter_key(receipt: str) -> bytes:
     """The reporter's 32-byte key (seed of her key pair, or a symmetric key)."""
     return _derive(receipt, b"ombud-reporter")
+
+
+def receipt_signing_seed(receipt: str) -> bytes:
+    """The 32-byte seed of the reporter's Ed25519 signing key (``crypto.signing``),
+    a purpose of its own: the key that opens her case never signs."""
+    return _derive(receipt, b"ombud-sign")

@@ -1,6 +1,11 @@
 """A reporter's signed-in state, kept like staff's: the session store holds her
 reporter key and case id encrypted under a random key that lives only in her
-HttpOnly, SameSite=Strict cookie. Neither alone opens her case."""
+HttpOnly, SameSite=Strict cookie. Neither alone opens her case.
+
+With them, the seed of her signing key (``crypto.receipts.receipt_signing_seed``):
+her pages work without JavaScript, so the server signs her confirmation of minutes
+for her. The server thus sees her receipt and holds her signing key while she is
+signed in (docs/threat-model.md: an operator who runs it could forge)."""
 
 from __future__ import annotations
 
@@ -24,9 +29,18 @@ _CONTEXT = b"ombud-reporter-session"
 
 
 @sensitive_variables()
-def reporter_sign_in(request: HttpRequest, response: HttpResponse, case: Case, key: bytes) -> None:
+def reporter_sign_in(
+    request: HttpRequest,
+    response: HttpResponse,
+    case: Case,
+    key: bytes,
+    sign_seed: bytes | None = None,
+) -> None:
     cookie_key = aead.random_key()
-    payload = json.dumps({"case": case.public_id, "key": base64.b64encode(key).decode()})
+    fields = {"case": case.public_id, "key": base64.b64encode(key).decode()}
+    if sign_seed is not None:
+        fields["sign"] = base64.b64encode(sign_seed).decode()
+    payload = json.dumps(fields)
     request.session.cycle_key()
     request.session[SESSION_FIELD] = base64.b64encode(
         aead.encrypt(cookie_key, payload.encode(), _CONTEXT)
@@ -44,17 +58,41 @@ def reporter_sign_in(request: HttpRequest, response: HttpResponse, case: Case, k
 
 
 @sensitive_variables()
-def reporter_access(request: HttpRequest) -> ReporterAccess | None:
+def _payload(request: HttpRequest) -> dict[str, str] | None:
     sealed = request.session.get(SESSION_FIELD)
     cookie = request.COOKIES.get(COOKIE_NAME)
     if not sealed or not cookie:
         return None
     try:
-        payload = json.loads(
+        payload: dict[str, str] = json.loads(
             aead.decrypt(base64.urlsafe_b64decode(cookie), base64.b64decode(sealed), _CONTEXT)
         )
+    except (ValueError, DecryptionFailed):
+        return None
+    return payload
+
+
+@sensitive_variables()
+def reporter_signing_seed(request: HttpRequest) -> bytes | None:
+    """The seed of her signing key, kept since she signed in with her receipt (None
+    for a session begun before reporters signed: she signs in again)."""
+    payload = _payload(request)
+    if payload is None or "sign" not in payload:
+        return None
+    try:
+        return base64.b64decode(payload["sign"])
+    except ValueError:
+        return None
+
+
+@sensitive_variables()
+def reporter_access(request: HttpRequest) -> ReporterAccess | None:
+    payload = _payload(request)
+    if payload is None:
+        return None
+    try:
         key = base64.b64decode(payload["key"])
-    except (ValueError, KeyError, DecryptionFailed):
+    except (ValueError, KeyError):
         return None
     case = Case.objects.filter(public_id=payload["case"]).first()
     if case is None:

@@ -26,8 +26,9 @@ from ombud.audit.services import audit_batch, audit_record
 from ombud.cases.models import Attachment, Case, Message, Party, TimelineEvent
 from ombud.cases.records import record_seal, record_seal_json
 from ombud.cases.report import ACKNOWLEDGE_DAYS, Report
+from ombud.cases.reporter_key import reporter_sign_key_set
 from ombud.cases.signals import case_event
-from ombud.crypto import receipts
+from ombud.crypto import receipts, signing
 from ombud.directory.models import Person, User
 from ombud.intake.attachments import Accepted
 from ombud.operations.notify import reporter_contact_seal
@@ -120,6 +121,11 @@ def report_submit(
             reporter_key=receipts.receipt_reporter_key(receipt),
             save=False,  # written with the report, next: one UPDATE, not two
         )
+        reporter_sign_key_set(
+            case=case,
+            public_key=signing.public_key(receipts.receipt_signing_seed(receipt)),
+            save=False,
+        )
         case.save()
         named = {item.employee_id for item in report.accused if item.employee_id}
         for person in Person.objects.filter(employee_id__in=named):
@@ -165,11 +171,30 @@ def case_open_by_receipt(receipt: str) -> ReporterAccess:
     if case is None:
         raise ReceiptUnknown
     try:
-        return ReporterAccess(
+        access = ReporterAccess(
             case=case, case_key=case_key_open_by_reporter(case=case, reporter_key=key)
         )
     except CaseKeyUnavailable as exc:
         raise ReceiptUnknown from exc
+    if case.reporter_sign_key is None:
+        _sign_key_given(case, receipt)
+    return access
+
+
+@sensitive_variables()
+def _sign_key_given(case: Case, receipt: str) -> None:
+    """A case from before reporters signed: her public key, now that her receipt opened
+    it (only her receipt derives it). A key already there is never replaced, even one
+    failing its tag: that is shown to staff, not papered over."""
+    with transaction.atomic():
+        public_key = signing.public_key(receipts.receipt_signing_seed(receipt))
+        reporter_sign_key_set(case=case, public_key=public_key)
+        audit_record(
+            actor=REPORTER,
+            action="intake.reporter.sign_key_set",
+            obj=case,
+            details={"case": case.ref},
+        )
 
 
 @sensitive_variables()

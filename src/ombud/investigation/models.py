@@ -152,6 +152,12 @@ class MinutesReply(models.Model):
     def __str__(self) -> str:
         return f"reply {self.answer}"
 
+    @property
+    def version(self) -> int:
+        """Its ``content`` is sealed at the version it answers: a reply moved to another
+        version of the minutes no longer opens."""
+        return self.minutes_version
+
 
 class Evidence(models.Model):
     """An item of evidence: ``meta`` holds its description, source, file name, type,

@@ -33,6 +33,7 @@ LOOKING = {
     "investigation.outcome.read": _("read the written outcome"),
     "investigation.rights.read": _("read the accused's appeals and requests"),
     "investigation.allegations.read": _("read the allegations and findings"),
+    "investigation.minutes.read": _("read the minutes"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

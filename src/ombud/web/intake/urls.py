@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/", views.report_review, name="review"),
     path("status/", views.status, name="status"),
     path("status/message/", views.status_message, name="message"),
+    path("status/minutes/", views.status_minutes, name="minutes"),
     path("status/leave/", views.status_leave, name="leave"),
     path("status/outcome.pdf", views.status_outcome_pdf, name="outcome_pdf"),
     path("exit/", views.quick_exit, name="exit"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +36,12 @@ from ombud.intake.forms import (
 )
 from ombud.intake.models import Guidance
 from ombud.intake.ratelimit import rate_limited
-from ombud.intake.reporter_session import reporter_access, reporter_sign_in, reporter_sign_out
+from ombud.intake.reporter_session import (
+    reporter_access,
+    reporter_sign_in,
+    reporter_sign_out,
+    reporter_signing_seed,
+)
 from ombud.intake.services import (
     REPORTER,
     ReceiptUnknown,
@@ -45,6 +51,14 @@ from ombud.intake.services import (
     report_submit,
 )
 from ombud.intake.uploads import cleaning_limits, draft_bytes_max
+from ombud.investigation.minutes import (
+    CORRECTIONS_MAX,
+    MinutesStale,
+    minutes_confirm,
+    minutes_correct,
+)
+from ombud.investigation.models import Minutes
+from ombud.investigation.reading import MinutesStatus, reporter_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -474,7 +488,9 @@ def status(request: HttpRequest) -> HttpResponse:
                 response = _status_page(request, found, MessageForm(initial={"body": unsent}))
             else:
                 response = redirect("intake:status")
-            reporter_sign_in(request, response, found.case, _reporter_key(form))
+            reporter_sign_in(
+                request, response, found.case, _reporter_key(form), _signing_seed(form)
+            )
             return response
     return render(
         request,
@@ -489,6 +505,13 @@ def _reporter_key(form: ReceiptForm) -> bytes:
     from ombud.crypto.receipts import receipt_reporter_key
 
     return receipt_reporter_key(form.cleaned_data["receipt"])
+
+
+@sensitive_variables()
+def _signing_seed(form: ReceiptForm) -> bytes:
+    from ombud.crypto.receipts import receipt_signing_seed
+
+    return receipt_signing_seed(form.cleaned_data["receipt"])
 
 
 @ratelimit.counted("message", refused=_too_many)
@@ -518,6 +541,105 @@ def status_message(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Sent. The people handling your case will see it."))
         return redirect("intake:status")
     return _status_page(request, access, form, file_errors=file_errors, status=400)
+
+
+@ratelimit.counted("message", refused=_too_many)
+@sensitive_post_parameters()
+@sensitive_variables()
+@require_POST
+def status_minutes(request: HttpRequest) -> HttpResponse:
+    """Her answer to minutes of her meeting: confirmed (signed here, with the key her
+    receipt derived when she signed in) or corrections asked. The version and the
+    SHA-256 of what her page showed come back with the form: minutes changed since
+    are not signed."""
+    access = reporter_access(request)
+    if access is None:
+        return render(
+            request, "intake/receipt_form.html", {"form": ReceiptForm(), "unsent": ""}, status=401
+        )
+    try:
+        minutes_id = uuid.UUID(request.POST.get("minutes", ""))
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return _status_page(request, access, MessageForm(), status=400)
+    sha256 = request.POST.get("sha256", "")
+    corrections = request.POST.get("corrections", "")
+    action = request.POST.get("action")
+    try:
+        if action == "confirm":
+            seed = reporter_signing_seed(request)
+            if seed is None:
+                return _minutes_refused(
+                    request,
+                    access,
+                    minutes_id,
+                    corrections,
+                    _("To sign, sign out and open your report again with your receipt."),
+                    409,
+                )
+            minutes_confirm(
+                access=access, minutes_id=minutes_id, version=version, sha256=sha256, seed=seed
+            )
+            messages.success(request, _("Thank you: you confirmed these minutes."))
+        elif action == "correct":
+            if not corrections.strip() or len(corrections) > CORRECTIONS_MAX:
+                return _minutes_refused(
+                    request,
+                    access,
+                    minutes_id,
+                    corrections[:CORRECTIONS_MAX],
+                    _("Write what should be corrected (at most %(max)s characters).")
+                    % {"max": f"{CORRECTIONS_MAX:,}"},
+                    400,
+                )
+            minutes_correct(
+                access=access,
+                minutes_id=minutes_id,
+                version=version,
+                sha256=sha256,
+                corrections=corrections,
+            )
+            messages.success(
+                request,
+                _(
+                    "Sent. The people handling your case will correct the minutes and "
+                    "show them to you again."
+                ),
+            )
+        else:
+            return _status_page(request, access, MessageForm(), status=400)
+    except Minutes.DoesNotExist:
+        return _status_page(request, access, MessageForm(), status=404)
+    except MinutesStale:
+        return _minutes_refused(
+            request,
+            access,
+            minutes_id,
+            corrections,
+            _(
+                "These minutes were changed while you were reading them. Read them again "
+                "below before you answer; what you wrote is kept."
+            ),
+            409,
+        )
+    return redirect("intake:status")
+
+
+def _minutes_refused(
+    request: HttpRequest,
+    access: ReporterAccess,
+    minutes_id: uuid.UUID,
+    corrections: str,
+    error: str,
+    status: int,
+) -> HttpResponse:
+    return _status_page(
+        request,
+        access,
+        MessageForm(),
+        minutes_answer=(minutes_id, corrections, error),
+        status=status,
+    )
 
 
 @require_GET
@@ -590,9 +712,12 @@ def _status_page(
     message_form: MessageForm,
     *,
     file_errors: list[str] | None = None,
+    minutes_answer: tuple[uuid.UUID, str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The reporter's own case: her report, state, deadlines, timeline, messages."""
+    """The reporter's own case: her report, state, deadlines, timeline, messages and
+    the minutes of her meetings (``minutes_answer``: the minutes she was answering,
+    what she wrote and why it was refused)."""
     from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
     from ombud.investigation.reading import reporter_outcome
@@ -612,9 +737,27 @@ def _status_page(
             "files_max": FILES_MAX,
             "file_mb_max": megabytes(FILE_BYTES_MAX),
             "files_mb_max": megabytes(draft_bytes_max()),
+            "minutes": _minutes_shown(access, minutes_answer),
+            "Status": MinutesStatus,
         },
         status=status,
     )
+
+
+def _minutes_shown(
+    access: ReporterAccess, answer: tuple[uuid.UUID, str, str] | None
+) -> list[dict[str, Any]]:
+    """The minutes of her meetings, with what she typed and why it was refused on the
+    one she was answering."""
+    answered, typed, error = answer or (None, "", "")
+    return [
+        {
+            "view": view,
+            "typed": typed if view.id == answered else "",
+            "error": error if view.id == answered else "",
+        }
+        for view in reporter_minutes(access)
+    ]
 
 
 def _shown_deadlines(case: Any) -> Any:

@@ -2,10 +2,16 @@
 
 from django.urls import URLPattern, path
 
-from ombud.web.investigation import allegations, outcome, rights
+from ombud.web.investigation import allegations, minutes, outcome, rights
 
 urlpatterns: list[URLPattern] = [
     path("<str:public_id>/allegations/", allegations.allegations_page, name="allegations"),
+    path("<str:public_id>/minutes/", minutes.minutes_page, name="minutes"),
+    path(
+        "<str:public_id>/minutes/<uuid:minutes_id>/",
+        minutes.minutes_edit_page,
+        name="minutes_edit",
+    ),
     path("<str:public_id>/outcome/", outcome.outcome_page, name="outcome"),
     path("<str:public_id>/accused/", rights.rights_page, name="rights"),
     path(
