@@ -30,6 +30,11 @@ LOOKING = {
     "cases.attachment.opened": _("opened a file"),
     "cases.attachment.original_opened": _("opened an original file"),
     "investigation.case.read": _("read the investigation"),
+    "investigation.evidence.listed": _("read the list of evidence"),
+    "investigation.evidence.viewed": _("viewed an item of evidence"),
+    "investigation.evidence.downloaded": _("downloaded an item of evidence"),
+    "investigation.evidence.exported": _("exported the evidence"),
+    "investigation.measures.read": _("read the interim measures"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

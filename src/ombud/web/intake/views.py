@@ -576,6 +576,7 @@ def _status_page(
     """The reporter's own case: her report, state, deadlines, timeline, messages."""
     from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
+    from ombud.investigation.reading import reporter_measures
 
     return render(
         request,
@@ -584,6 +585,7 @@ def _status_page(
             "case": access.case,
             "every_level_missed": every_level_missed(access.case),
             "content": reporter_case_content(access),
+            "measures": reporter_measures(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
             "outside_channels": outside_channels_for(access.case.category),
