@@ -18,6 +18,7 @@ from ombud.cases.models import Attachment, Case
 from ombud.deadlines.models import OutsideChannel
 from ombud.directory import roles
 from ombud.intake.models import Guidance
+from ombud.investigation.models import Evidence, Measure
 from tests.access.test_vault import signed_in
 from tests.conftest import account, make_person, make_staff
 from tests.intake.helpers import staff_open
@@ -123,6 +124,12 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "cases/<str:public_id>/transition/": _staff(READERS),
     "cases/<str:public_id>/extend/": _staff(READERS),
     "cases/<str:public_id>/attachments/<uuid:attachment_id>/": _staff(READERS),
+    "cases/<str:public_id>/evidence/": _staff(READERS),
+    "cases/<str:public_id>/evidence/export/": _staff(READERS),
+    "cases/<str:public_id>/evidence/<uuid:evidence_id>/": _staff(READERS),
+    "cases/<str:public_id>/evidence/<uuid:evidence_id>/download/": _staff(READERS),
+    "cases/<str:public_id>/measures/": _staff(READERS),
+    "cases/<str:public_id>/measures/<uuid:measure_id>/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,
@@ -229,6 +236,14 @@ def test_who_reaches_what(cast, story):
     hana = signed_in(cast.handler)
     staff_open(hana, case)
     hana.post(f"/cases/{case.public_id}/assign/", {"user": "bram", "as": "investigator"})
+    hana.post(
+        f"/cases/{case.public_id}/evidence/",
+        {"description": "The hotel's bill", "source": "The hotel", "files": _text_file()},
+    )
+    hana.post(
+        f"/cases/{case.public_id}/measures/",
+        {"kind": "no_contact", "applies_to": "Jonas", "starts_on": "2026-01-01"},
+    )
     # Nell was on the intake team when it came in, and stepped off it (recused).
     signed_in(newcomer).post(
         f"/cases/{case.public_id}/standing/", {"action": "recuse", "conflict": "yes"}
@@ -270,6 +285,8 @@ def test_who_reaches_what(cast, story):
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
+        "evidence_id": str(Evidence.objects.get(case=case).pk),
+        "measure_id": str(Measure.objects.get(case=case).pk),
         "ref": case.ref,
         "change_id": str(change.pk),
         "uidb64": "MQ",

@@ -16,6 +16,7 @@ import ombud
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
 from ombud.directory.models import User
+from ombud.investigation.models import Evidence, Measure
 from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
@@ -30,7 +31,18 @@ REPORT = "He kept commenting on my body"  # the description of tests.intake.test
 NOTE = "Spoke to the colleague from logistics."
 REPLY = "Could you tell us which meetings?"
 FILE = b"Things I wrote down at the time."
-MARKERS = (REPORT.encode(), NOTE.encode(), REPLY.encode(), FILE)
+EVIDENCE = "Receipt of the hotel bar"
+EVIDENCE_FILE = b"Room 1204, two guests, 23:40."
+MEASURE = "Jonas Amberley, while the CCTV is checked"
+MARKERS = (
+    REPORT.encode(),
+    NOTE.encode(),
+    REPLY.encode(),
+    FILE,
+    EVIDENCE.encode(),
+    EVIDENCE_FILE,
+    MEASURE.encode(),
+)
 
 
 def looks(case: Case) -> list[AuditEntry]:
@@ -110,9 +122,23 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
     hana = opened_by(cast.handler, case)
     hana.post(f"/cases/{case.public_id}/notes/", {"body": NOTE})
     hana.post(f"/cases/{case.public_id}/messages/", {"body": REPLY})
+    hana.post(
+        f"/cases/{case.public_id}/evidence/",
+        {
+            "description": EVIDENCE,
+            "source": "The hotel",
+            "files": SimpleUploadedFile("bar.txt", EVIDENCE_FILE),
+        },
+    )
+    hana.post(
+        f"/cases/{case.public_id}/measures/",
+        {"kind": "suspension", "applies_to": MEASURE, "starts_on": "2026-01-01"},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
+        "evidence_id": str(Evidence.objects.get(case=case).pk),
+        "measure_id": str(Measure.objects.get(case=case).pk),
     }
     attempts = [("GET", {}), ("POST", {}), ("POST", {"name": "findings", "body": ""})]
 
@@ -140,6 +166,12 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         ("<str:public_id>/transition/", "POST"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "GET"),
         ("<str:public_id>/attachments/<uuid:attachment_id>/", "POST"),
+        ("<str:public_id>/evidence/", "GET"),
+        ("<str:public_id>/evidence/<uuid:evidence_id>/", "GET"),
+        ("<str:public_id>/evidence/<uuid:evidence_id>/download/", "POST"),
+        ("<str:public_id>/evidence/export/", "POST"),
+        ("<str:public_id>/measures/", "GET"),
+        ("<str:public_id>/measures/<uuid:measure_id>/", "GET"),
     } <= shown
 
 
