@@ -283,3 +283,62 @@ def test_an_items_file_and_description_are_not_stored_in_clear(cast):
     for marker in (b"Marker-7f3a-evidence", b"marker-description-91c2", b"hotel's manager"):
         assert tables_holding(marker) == [], marker
     assert tables_holding(hashlib.sha256(FILE).hexdigest().encode()) == []
+
+
+def test_the_evidence_and_measures_lists_cost_the_same_queries_however_many_items(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, _receipt = case_with_receipt()
+    hana = opened(cast.handler, case)
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert hana.get(path).status_code == 200
+        return len(captured)
+
+    def more(number: int) -> None:
+        for _ in range(number):
+            hana.post(
+                f"/cases/{case.public_id}/evidence/",
+                {
+                    "description": DESCRIPTION,
+                    "source": "Her",
+                    "files": SimpleUploadedFile("a.txt", FILE),
+                },
+            )
+            hana.post(
+                f"/cases/{case.public_id}/measures/",
+                {"kind": "travel", "applies_to": "Jonas", "starts_on": "2026-01-01"},
+            )
+
+    more(1)
+    few = (
+        queries(f"/cases/{case.public_id}/evidence/"),
+        queries(f"/cases/{case.public_id}/measures/"),
+    )
+    more(3)
+    many = (
+        queries(f"/cases/{case.public_id}/evidence/"),
+        queries(f"/cases/{case.public_id}/measures/"),
+    )
+    assert Evidence.objects.filter(case=case).count() == 4
+    assert many == few
+
+
+def test_a_reporters_file_altered_where_it_is_kept_is_not_made_evidence(cast):
+    case, receipt = case_with_receipt()
+    Client().post(
+        "/api/v1/reporter/attachments",
+        {"files": [SimpleUploadedFile("notes.txt", FILE)]},
+        **receipt_header(receipt),
+    )
+    attachment = Attachment.objects.get(case=case)
+    stored = bytearray(attachment.original)
+    stored[-1] ^= 0x01
+    Attachment.objects.filter(pk=attachment.pk).update(original=bytes(stored))
+    hana = opened(cast.handler, case)
+    response = hana.post(f"/cases/{case.public_id}/evidence/", {"attachment": attachment.id})
+    assert response.status_code == 409
+    assert "does not open with the case key" in response.content.decode()
+    assert not Evidence.objects.filter(case=case).exists()

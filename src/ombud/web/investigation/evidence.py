@@ -35,6 +35,7 @@ from ombud.access.selectors import reading_permission
 from ombud.access.session import session_private_key
 from ombud.cases.models import Case
 from ombud.cases.report import FILE_BYTES_MAX
+from ombud.crypto.aead import DecryptionFailed
 from ombud.directory.models import User
 from ombud.intake.attachments import Accepted
 from ombud.investigation.evidence import DESCRIPTION_MAX, SOURCE_MAX, evidence_add
@@ -184,13 +185,22 @@ def _register_attachment(request: HttpRequest, public_id: str) -> HttpResponse:
         return opened
     case, case_key = opened
     user = staff_user(request)
-    view, data = case_attachment_read(
-        user=user,
-        public_id=public_id,
-        private=session_private_key(request),
-        attachment_id=attachment_id,
-        original=True,
-    )
+    try:
+        view, data = case_attachment_read(
+            user=user,
+            public_id=public_id,
+            private=session_private_key(request),
+            attachment_id=attachment_id,
+            original=True,
+        )
+    except DecryptionFailed:  # its stored copy was altered: nothing to register
+        return _list_page(
+            request,
+            public_id,
+            EvidenceForm(),
+            error=_("The reporter's file does not open with the case key: it was not added."),
+            status=409,
+        )
     if hashlib.sha256(data).hexdigest() != view.sha256:
         return _list_page(
             request,
