@@ -115,6 +115,12 @@ def test_the_custody_log_lists_every_view_download_and_export_with_who_and_when(
         ("investigation.evidence.viewed", "user:bram"),
     ]
     assert all(action in LOOKING for action, _ in actions(case)[1:])
+    # The auditor reads them as sentences, without the item's content.
+    log = signed_in(cast.auditor).get(f"/audit/?case={case.ref}").content.decode()
+    link = f'<a href="/audit/?case={case.ref}">{case.ref}</a>'
+    assert f"Hana Quill downloaded an item of evidence of case {link}" in log
+    assert f"Bram Okafor exported the evidence of case {link}" in log
+    assert DESCRIPTION not in log and "receipt.txt" not in log
 
 
 def test_a_file_changed_after_intake_fails_its_check_visibly_and_is_logged(cast):
