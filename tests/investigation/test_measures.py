@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
 
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case, TimelineEvent
@@ -16,6 +17,7 @@ from ombud.investigation.measures import review_deadline
 from ombud.investigation.models import Measure
 from tests.access.test_vault import signed_in
 from tests.intake.helpers import reporter_signed_in
+from tests.intake.test_api import receipt_header
 from tests.investigation.helpers import case_with_receipt, opened, tables_holding
 
 pytestmark = pytest.mark.usefixtures("recovery_shares")
@@ -180,11 +182,14 @@ def test_the_reporter_reads_a_measure_that_affects_her_in_plain_words_and_not_th
     text = page.content.decode()
     assert "Someone has been told not to contact you." in text
     assert WORDS in text and "until" in text
+    through_api = Client().get("/api/v1/reporter/case", **receipt_header(receipt)).json()
+    assert [d["name"] for d in through_api["deadlines"] if d["name"].startswith("review:")] == []
     for hidden in (
         "Jonas Amberley",  # whom it applies to
         "marker-details",  # the details
         "suspended",  # the measure that does not affect her
         "Suspension",
+        "Review of an interim measure",  # the suspension's review date
     ):
         assert hidden not in text, hidden
 

@@ -34,6 +34,17 @@ def review_deadline(measure: Measure) -> str:
     return f"review:{measure.id.hex[:24]}"
 
 
+def reviews_kept_from_reporter(case: Case) -> list[str]:
+    """The review deadlines of measures that do not affect the reporter: her page does
+    not list them, so that a measure she is not told of does not show through its
+    date. A missed one still tells her, as every missed deadline does (the
+    escalation on her timeline names only "Review of an interim measure")."""
+    return [
+        review_deadline(measure)
+        for measure in Measure.objects.filter(case=case, affects_reporter=False).only("id")
+    ]
+
+
 def review_due(day: dt.date) -> dt.datetime:
     """A review is due by the end of its day, in the organisation's time zone."""
     zone = timezone.get_default_timezone()
