@@ -284,6 +284,53 @@ def minutes_to_confirm(tab: Tab) -> None:
     expect(tab.page.locator("#minutes")).to_be_visible()
 
 
+def investigation_page(tab: Tab, ending: str) -> None:
+    case(tab)
+    with tab.page.expect_navigation():
+        tab.page.locator(f"nav[aria-labelledby=investigation-nav] a[href$='/{ending}/']").click()
+
+
+def evidence(tab: Tab) -> None:
+    investigation_page(tab, "evidence")
+    expect(tab.page.locator("#id_description")).to_be_visible()
+
+
+def evidence_mistakes(tab: Tab) -> None:
+    evidence(tab)
+    tab.submit("main form[enctype] button")
+    expect(tab.page.locator("main .field.invalid").first).to_be_visible()
+
+
+def evidence_item(tab: Tab) -> None:
+    evidence(tab)
+    tab.page.locator("#id_description").fill("The hotel's bill")
+    tab.page.locator("#id_source").fill("The hotel")
+    tab.page.locator("#id_physical").check()
+    tab.submit("main form[enctype] button")
+    expect(tab.page.locator("main table")).to_be_visible()  # its custody log
+
+
+def measures(tab: Tab) -> None:
+    investigation_page(tab, "measures")
+    expect(tab.page.locator("#id_kind")).to_be_visible()
+
+
+def measures_mistakes(tab: Tab) -> None:
+    measures(tab)
+    tab.submit()
+    expect(tab.page.locator("main .field.invalid").first).to_be_visible()
+
+
+def measure(tab: Tab) -> None:
+    measures(tab)
+    tab.page.locator("#id_applies_to").fill("The executive and the client's buyer")
+    tab.page.locator("#id_starts_on").fill("2026-11-25")
+    tab.submit()
+    with tab.page.expect_navigation():
+        tab.page.locator("main table a").first.click()
+    expect(tab.page.locator("#id_review-note")).to_be_visible()
+
+
 def sign_in_mistaken(tab: Tab) -> None:
     tab.goto("/accounts/login/")
     tab.page.locator("#id_username").fill(HANDLER)
@@ -384,6 +431,12 @@ PAGES = [
     Visit("oral report", HANDLER, goto("/cases/oral/")),
     Visit("minutes of a case", HANDLER, minutes_written),
     Visit("minutes, a mistake marked", HANDLER, minutes_mistaken),
+    Visit("evidence", HANDLER, evidence),
+    Visit("evidence, its mistakes marked", HANDLER, evidence_mistakes),
+    Visit("an item of evidence and its custody log", HANDLER, evidence_item),
+    Visit("interim measures", HANDLER, measures),
+    Visit("interim measures, mistakes marked", HANDLER, measures_mistakes),
+    Visit("an interim measure", HANDLER, measure),
     Visit("not allowed", HANDLER, goto("/admin/", status=403)),
     Visit("case list of a head, with cases below her level", HEAD, goto("/cases/")),
     Visit("break-glass", HEAD, break_glass),

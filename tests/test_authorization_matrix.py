@@ -18,7 +18,7 @@ from ombud.cases.models import Attachment, Case
 from ombud.deadlines.models import OutsideChannel
 from ombud.directory import roles
 from ombud.intake.models import Guidance
-from ombud.investigation.models import Minutes
+from ombud.investigation.models import Evidence, Measure, Minutes
 from ombud.investigation.tokens import token_create
 from tests.access.test_vault import signed_in
 from tests.conftest import account, make_person, make_staff
@@ -155,6 +155,12 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     # tests/investigation/test_rights.py.
     "cases/<str:public_id>/accused/answers/<uuid:request_id>.pdf": _staff(set()),
     "cases/<str:public_id>/allegations/": _staff(READERS),
+    "cases/<str:public_id>/evidence/": _staff(READERS),
+    "cases/<str:public_id>/evidence/export/": _staff(READERS),
+    "cases/<str:public_id>/evidence/<uuid:evidence_id>/": _staff(READERS),
+    "cases/<str:public_id>/evidence/<uuid:evidence_id>/download/": _staff(READERS),
+    "cases/<str:public_id>/measures/": _staff(READERS),
+    "cases/<str:public_id>/measures/<uuid:measure_id>/": _staff(READERS),
     "api/v1/openapi.json": public,
     "api/v1/reports": public,
     "api/v1/authorities": public,
@@ -267,6 +273,14 @@ def test_who_reaches_what(cast, story):
         f"/cases/{case.public_id}/minutes/",
         {"kind": "reporter_meeting", "held_at": "2026-11-20T10:00", "text": "Minutes."},
     )
+    hana.post(
+        f"/cases/{case.public_id}/evidence/",
+        {"description": "The hotel's bill", "source": "The hotel", "files": _text_file()},
+    )
+    hana.post(
+        f"/cases/{case.public_id}/measures/",
+        {"kind": "no_contact", "applies_to": "Jonas", "starts_on": "2026-01-01"},
+    )
     # Nell was on the intake team when it came in, and stepped off it (recused).
     signed_in(newcomer).post(
         f"/cases/{case.public_id}/standing/", {"action": "recuse", "conflict": "yes"}
@@ -310,6 +324,8 @@ def test_who_reaches_what(cast, story):
         "attachment_id": str(Attachment.objects.get(case=case).pk),
         "request_id": "00000000-0000-4000-8000-000000000000",
         "minutes_id": str(Minutes.objects.get(case=case).pk),
+        "evidence_id": str(Evidence.objects.get(case=case).pk),
+        "measure_id": str(Measure.objects.get(case=case).pk),
         "ref": case.ref,
         "change_id": str(change.pk),
         "uidb64": "MQ",

@@ -16,7 +16,7 @@ import ombud
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Attachment, Case, Message
 from ombud.directory.models import User
-from ombud.investigation.models import AccessRequest, Minutes
+from ombud.investigation.models import AccessRequest, Evidence, Measure, Minutes
 from ombud.web.audit.views import LOOKING
 from ombud.web.cases import urls as case_urls
 from tests.access.reports import against
@@ -35,6 +35,9 @@ ALLEGATION = "Pressed her to drink at the banquet."
 OUTCOME = "We found that it happened as you told us."
 ANSWER = "Your name appears in two notes of the case."
 MINUTES = "We spoke by phone about the banquet."
+EVIDENCE = "Receipt of the hotel bar"
+EVIDENCE_FILE = b"Room 1204, two guests, 23:40."
+MEASURE = "Jonas Amberley, while the CCTV is checked"
 MARKERS = (
     REPORT.encode(),
     NOTE.encode(),
@@ -44,6 +47,9 @@ MARKERS = (
     OUTCOME.encode(),
     ANSWER.encode(),
     MINUTES.encode(),
+    EVIDENCE.encode(),
+    EVIDENCE_FILE,
+    MEASURE.encode(),
 )
 
 
@@ -142,11 +148,25 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         f"/cases/{case.public_id}/minutes/",
         {"kind": "oral_report", "held_at": "2026-11-20T10:00", "text": MINUTES},
     )
+    hana.post(
+        f"/cases/{case.public_id}/evidence/",
+        {
+            "description": EVIDENCE,
+            "source": "The hotel",
+            "files": SimpleUploadedFile("bar.txt", EVIDENCE_FILE),
+        },
+    )
+    hana.post(
+        f"/cases/{case.public_id}/measures/",
+        {"kind": "suspension", "applies_to": MEASURE, "starts_on": "2026-01-01"},
+    )
     values = {
         "public_id": case.public_id,
         "attachment_id": str(Attachment.objects.get(case=case).pk),
         "request_id": str(answer.id),
         "minutes_id": str(Minutes.objects.get(case=case).pk),
+        "evidence_id": str(Evidence.objects.get(case=case).pk),
+        "measure_id": str(Measure.objects.get(case=case).pk),
     }
     attempts = [("GET", {}), ("POST", {}), ("POST", {"name": "findings", "body": ""})]
 
@@ -180,6 +200,12 @@ def test_every_case_page_that_shows_content_writes_exactly_one_read_entry(cast):
         ("<str:public_id>/outcome/", "POST"),
         ("<str:public_id>/accused/", "GET"),
         ("<str:public_id>/accused/", "POST"),
+        ("<str:public_id>/evidence/", "GET"),
+        ("<str:public_id>/evidence/<uuid:evidence_id>/", "GET"),
+        ("<str:public_id>/evidence/<uuid:evidence_id>/download/", "POST"),
+        ("<str:public_id>/evidence/export/", "POST"),
+        ("<str:public_id>/measures/", "GET"),
+        ("<str:public_id>/measures/<uuid:measure_id>/", "GET"),
     } <= shown
 
 

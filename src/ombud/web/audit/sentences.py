@@ -560,6 +560,46 @@ KINDS: dict[str, Kind] = {
         ),
     ),
     "audit.exported": Kind(_("Audit log exported"), (S(_("%(actor)s exported the audit log")),)),
+    # Investigation: evidence and interim measures ---------------------------------
+    "investigation.evidence.added": Kind(
+        _("Evidence added"), (S(_("%(actor)s added an item of evidence to case %(case)s")),)
+    ),
+    "investigation.evidence.listed": Kind(
+        _("Evidence listed"),
+        (S(_("%(actor)s read the list of evidence of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.evidence.viewed": Kind(
+        _("Evidence viewed"),
+        (S(_("%(actor)s viewed an item of evidence of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.evidence.downloaded": Kind(
+        _("Evidence downloaded"),
+        (S(_("%(actor)s downloaded an item of evidence of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.evidence.exported": Kind(
+        _("Evidence exported"),
+        (S(_("%(actor)s exported the evidence of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.evidence.check_failed": Kind(
+        _("Evidence failed its check"),
+        (S(_("%(actor)s found an item of evidence of case %(case)s changed or damaged")),),
+    ),
+    "investigation.measures.read": Kind(
+        _("Interim measures read"),
+        (S(_("%(actor)s read the interim measures of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.measure.added": Kind(
+        _("Interim measure decided"),
+        (S(_("%(actor)s decided an interim measure in case %(case)s (%(kind)s)")),),
+    ),
+    "investigation.measure.reviewed": Kind(
+        _("Interim measure reviewed"),
+        (S(_("%(actor)s reviewed an interim measure of case %(case)s")),),
+    ),
+    "investigation.measure.ended": Kind(
+        _("Interim measure ended"),
+        (S(_("%(actor)s ended an interim measure of case %(case)s")),),
+    ),
 }
 
 FALLBACK = (

@@ -34,6 +34,11 @@ LOOKING = {
     "investigation.rights.read": _("read the accused's appeals and requests"),
     "investigation.allegations.read": _("read the allegations and findings"),
     "investigation.minutes.read": _("read the minutes"),
+    "investigation.evidence.listed": _("read the list of evidence"),
+    "investigation.evidence.viewed": _("viewed an item of evidence"),
+    "investigation.evidence.downloaded": _("downloaded an item of evidence"),
+    "investigation.evidence.exported": _("exported the evidence"),
+    "investigation.measures.read": _("read the interim measures"),
     "access.case.break_glass": _("opened early (break-glass)"),
     "access.recovery_key.used": _("recovery ceremony"),
 }

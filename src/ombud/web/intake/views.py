@@ -720,7 +720,7 @@ def _status_page(
     what she wrote and why it was refused)."""
     from ombud.access.reading import reporter_case_content
     from ombud.deadlines.selectors import every_level_missed
-    from ombud.investigation.reading import reporter_outcome
+    from ombud.investigation.reading import reporter_measures, reporter_outcome
 
     return render(
         request,
@@ -730,6 +730,7 @@ def _status_page(
             "every_level_missed": every_level_missed(access.case),
             "content": reporter_case_content(access),
             "outcome": reporter_outcome(access),
+            "measures": reporter_measures(access),
             "message_form": message_form,
             "deadlines": _shown_deadlines(access.case),
             "outside_channels": outside_channels_for(access.case.category),
@@ -763,4 +764,10 @@ def _minutes_shown(
 def _shown_deadlines(case: Any) -> Any:
     """Every deadline and whether it was met; the recurring "news" ones only while
     open or when missed, so the list does not grow with every message."""
-    return case.deadlines.exclude(name="update", state="met").order_by("due_at")
+    from ombud.investigation.measures import reviews_kept_from_reporter
+
+    return (
+        case.deadlines.exclude(name="update", state="met")
+        .exclude(name__in=reviews_kept_from_reporter(case), state__in=["open", "met", "cancelled"])
+        .order_by("due_at")
+    )
