@@ -41,6 +41,7 @@ ZH = "zh-hans"
 ALLOWED = {
     "Ombud",  # the product's name
     *("PDF", "JPEG", "PNG", "JSON"),  # file formats, written so in Chinese too
+    "API",  # an acronym Chinese writes in Latin letters too
     "English",  # the chooser names each language in itself
     "OMB",  # the case references' prefix, as the audit filter's placeholder "OMB-…" shows it
     # Authenticator apps a new staff member may install, named as their stores do.
@@ -50,6 +51,7 @@ ALLOWED = {
 NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+"  # e-mail addresses
     r"|https?://\S+"  # web addresses (the quick exit, the outside channels)
+    r"|/api/[\w./{}-]*"  # the API's paths, named on the token page
     r"|\bOMB-\d{4}-\d+\b"  # case references
     r"|\b[0-9A-Z]{4}(-[0-9A-Z]{4}){3,}\b"  # receipts
     r"|\b[a-z2-9]{5}-[a-z2-9]{5}\b"  # recovery codes
