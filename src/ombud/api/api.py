@@ -40,7 +40,7 @@ from ombud.intake.services import (
     report_submit,
 )
 from ombud.intake.uploads import cleaning_limits, draft_bytes_max
-from ombud.investigation.measures import reviews_kept_from_reporter
+from ombud.investigation.deadlines import kept_from_reporter
 from ombud.investigation.tokens import TokenRefused
 
 logger = logging.getLogger(__name__)
@@ -265,9 +265,7 @@ def reporter_case(request: HttpRequest) -> dict[str, Any]:
                 "due": deadline.due_at,
                 "met": {"met": True, "missed": False}.get(deadline.state),
             }
-            for deadline in case.deadlines.exclude(
-                name__in=reviews_kept_from_reporter(case), state__in=["open", "met", "cancelled"]
-            ).order_by("due_at")
+            for deadline in case.deadlines.exclude(kept_from_reporter(case)).order_by("due_at")
         ],
         "at_top": case.at_top,
         "timeline": [

@@ -764,10 +764,10 @@ def _minutes_shown(
 def _shown_deadlines(case: Any) -> Any:
     """Every deadline and whether it was met; the recurring "news" ones only while
     open or when missed, so the list does not grow with every message."""
-    from ombud.investigation.measures import reviews_kept_from_reporter
+    from ombud.investigation.deadlines import kept_from_reporter
 
     return (
         case.deadlines.exclude(name="update", state="met")
-        .exclude(name__in=reviews_kept_from_reporter(case), state__in=["open", "met", "cancelled"])
+        .exclude(kept_from_reporter(case))
         .order_by("due_at")
     )

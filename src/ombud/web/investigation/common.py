@@ -13,6 +13,7 @@ from ombud.access.reading import (
     case_open_for_action,
     case_open_to_read,
 )
+from ombud.access.selectors import reading_permission
 from ombud.access.session import session_private_key
 from ombud.cases.models import Case
 from ombud.directory.models import User
@@ -43,13 +44,24 @@ def opened_to_read(
         return render(request, "cases/locked.html", {"case": refused.case}, status=409)
 
 
+# Who writes in the investigation: the case's current level and its investigators. A
+# break-glass reader reads, audited, and writes nothing: not minutes, not an outcome
+# or its review, not an appeal that would take the case up to her own level.
+WRITERS = ("level", "investigator")
+
+
 def opened_for_action(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | HttpResponse:
-    """The case and its key to write with (nothing shown, so no read entry)."""
+    """The case and its key to write with (nothing shown, so no read entry), for one
+    of its ``WRITERS``; "not found" for anyone else, a break-glass reader included."""
+    user = staff_user(request)
     try:
-        return case_open_for_action(
-            user=staff_user(request), public_id=public_id, private=session_private_key(request)
+        case, case_key = case_open_for_action(
+            user=user, public_id=public_id, private=session_private_key(request)
         )
     except CaseNotConfirmed as refused:
         return redirect("cases:detail", public_id=refused.case.public_id)
     except CaseLocked as refused:
         return render(request, "cases/locked.html", {"case": refused.case}, status=409)
+    if reading_permission(user=user, case=case) not in WRITERS:
+        raise Http404
+    return case, case_key

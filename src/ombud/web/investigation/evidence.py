@@ -46,9 +46,9 @@ from ombud.investigation.reading import (
     evidence_list_read,
 )
 from ombud.web.intake.views import files_accepted, megabytes
+from ombud.web.investigation.common import WRITERS
 
 T = TypeVar("T")
-WRITERS = ("level", "investigator")
 
 
 class EvidenceForm(forms.Form):

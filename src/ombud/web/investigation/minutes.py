@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods
 from ombud.access.reading import (
     CaseLocked,
     CaseNotConfirmed,
-    case_open_for_action,
     case_open_to_read,
 )
 from ombud.access.session import session_private_key
@@ -36,6 +35,7 @@ from ombud.investigation.minutes import (
 )
 from ombud.investigation.models import Minutes
 from ombud.investigation.reading import MINUTES_READ, MinutesStatus, MinutesView, minutes_list
+from ombud.web.investigation.common import opened_for_action
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -138,14 +138,10 @@ def _page(
 def minutes_page(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "GET":
         return _page(request, public_id, MinutesForm())
-    try:
-        case, case_key = case_open_for_action(
-            user=_user(request), public_id=public_id, private=session_private_key(request)
-        )
-    except CaseNotConfirmed as refused:
-        return redirect("cases:detail", public_id=refused.case.public_id)
-    except CaseLocked as refused:
-        return _locked(request, refused.case)
+    acted = opened_for_action(request, public_id)
+    if isinstance(acted, HttpResponse):
+        return acted
+    case, case_key = acted
     form = MinutesForm(request.POST)
     if not form.is_valid():
         return _page(request, public_id, form, status=400)
@@ -180,14 +176,10 @@ def minutes_edit_page(request: HttpRequest, public_id: str, minutes_id: uuid.UUI
             "investigation/minutes.html",
             {"case": case, "minutes": shown, "form": form, "edited": view, "Status": MinutesStatus},
         )
-    try:
-        case, case_key = case_open_for_action(
-            user=_user(request), public_id=public_id, private=session_private_key(request)
-        )
-    except CaseNotConfirmed as refused:
-        return redirect("cases:detail", public_id=refused.case.public_id)
-    except CaseLocked as refused:
-        return _locked(request, refused.case)
+    acted = opened_for_action(request, public_id)
+    if isinstance(acted, HttpResponse):
+        return acted
+    case, case_key = acted
     if not Minutes.objects.filter(case=case, pk=minutes_id).exists():
         raise Http404
     form = MinutesForm(request.POST)
