@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
@@ -580,3 +581,33 @@ def test_the_page_costs_the_same_queries_however_many_allegations_it_shows(cast)
     one_more(2)
     one_more(3)
     assert counted() == once
+
+
+def test_a_notice_told_before_the_report_or_due_already_cannot_force_an_escalation(cast):
+    with time_machine.travel(T0, tick=False):
+        case = against("C004")
+        key = case_key_of(case, cast.handler)
+        allegation = allegation_add(
+            actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
+            category="other", summary=SUMMARY,
+        )  # fmt: skip
+        notice = accused_notice_draft(
+            actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
+        )
+        accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+        for told_at, respond_by in (
+            (dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC), None),  # long before the report
+            (T0 - dt.timedelta(hours=2), T0 - dt.timedelta(hours=1)),  # due already
+        ):
+            with pytest.raises(ValidationError):
+                accused_notice_sent(
+                    actor=cast.handler,
+                    notice=notice,
+                    version=notice.version,
+                    told_at=told_at,
+                    respond_by=respond_by,
+                )
+    assert not Deadline.objects.filter(case=case, name=response_deadline_name(notice)).exists()
+    level = Case.objects.get(pk=case.pk).level
+    deadlines_sweep(T0 + dt.timedelta(minutes=1))
+    assert Case.objects.get(pk=case.pk).level == level

@@ -348,3 +348,17 @@ def test_a_reporters_file_altered_where_it_is_kept_is_not_made_evidence(cast):
     assert response.status_code == 409
     assert "does not open with the case key" in response.content.decode()
     assert not Evidence.objects.filter(case=case).exists()
+
+
+def test_a_file_removed_where_it_is_kept_fails_its_check_and_is_not_taken_for_a_physical_item(
+    cast,
+):
+    """The attack needs no key: clear the item's file column in the database."""
+    case, _receipt = case_with_receipt()
+    hana = opened(cast.handler, case)
+    item = add_item(hana, case)
+    Evidence.objects.filter(pk=item.pk).update(file=None)
+    text = hana.get(f"/cases/{case.public_id}/evidence/{item.id}/").content.decode()
+    assert "This item failed its integrity check" in text
+    assert "is no longer stored" in text
+    assert custody(item)[-1] == ("check_failed", "hana")

@@ -86,6 +86,7 @@ def test_a_review_in_time_meets_the_deadline_and_opens_the_next_one(cast):
             page,
             {
                 "action": "review",
+                "version": "1",
                 "review-note": "CCTV not yet received: keep it.",
                 "review-review_on": "2026-12-10",
             },
@@ -103,7 +104,12 @@ def test_a_review_in_time_meets_the_deadline_and_opens_the_next_one(cast):
     with time_machine.travel(T0 + dt.timedelta(days=6), tick=False):
         hana = signed_in(cast.handler)
         ended = hana.post(
-            page, {"action": "end", "end-reason": "The CCTV cleared nobody: he stays away."}
+            page,
+            {
+                "action": "end",
+                "version": "2",
+                "end-reason": "The CCTV cleared nobody: he stays away.",
+            },
         )
     assert ended.status_code == 302 and ended["Location"] == page
     assert [d.state for d in reviews.all()] == [Deadline.State.MET, Deadline.State.MET]
@@ -153,7 +159,7 @@ def test_a_review_without_a_next_date_or_an_end_is_refused_with_the_note_kept(ca
         measure = decide(hana, case)
         response = hana.post(
             f"/cases/{case.public_id}/measures/{measure.id}/",
-            {"action": "review", "review-note": "Looked at it again."},
+            {"action": "review", "version": "1", "review-note": "Looked at it again."},
         )
     assert response.status_code == 400
     assert "Give the next review date, or an end date" in response.content.decode()
@@ -219,3 +225,32 @@ def test_whom_a_measure_applies_to_and_its_details_are_not_stored_in_clear(cast)
         )
     for marker in (b"marker-details-55e1", b"marker-applies-to-0b9d", b"marker-words-c4e2"):
         assert tables_holding(marker) == [], marker
+
+
+def test_an_end_from_an_older_page_does_not_overwrite_a_review_made_meanwhile(cast):
+    with time_machine.travel(T0, tick=False):
+        case, _receipt = case_with_receipt()
+        hana, emil = opened(cast.handler, case), opened(cast.unrelated_handler, case)
+        measure = decide(hana, case)
+        page = f"/cases/{case.public_id}/measures/{measure.id}/"
+        # Both opened the measure at version 1; Emil reviews first.
+        emil.post(page, {"action": "review", "version": "1", "review-note": "Keep it.",
+                         "review-review_on": "2027-01-15"})  # fmt: skip
+        stale = hana.post(
+            page, {"action": "end", "version": "1", "end-reason": "He stays away for good."}
+        )
+    assert stale.status_code == 400
+    assert "Someone changed this measure while you were writing" in stale.content.decode()
+    assert "He stays away for good." in stale.content.decode()  # what she typed is kept
+    measure.refresh_from_db()
+    assert measure.review_on == dt.date(2027, 1, 15) and measure.ends_on is None
+
+
+def test_a_review_date_centuries_away_is_refused_not_a_server_error(cast):
+    with time_machine.travel(T0, tick=False):
+        case, _receipt = case_with_receipt()
+        hana = opened(cast.handler, case)
+        response = hana.post(f"/cases/{case.public_id}/measures/", fields(review_on="9999-12-31"))
+    assert response.status_code == 400
+    assert "within the next ten years" in response.content.decode()
+    assert not Measure.objects.filter(case=case).exists()

@@ -399,3 +399,23 @@ def test_the_minutes_page_asks_the_database_as_often_for_one_set_as_for_four(han
     for kind in ("oral_report", "witness_interview", "reporter_interview"):
         minutes_added(hana, case, kind, ORAL)
     assert queries() == one
+
+
+def test_a_witness_statement_never_becomes_minutes_she_is_asked_to_confirm(handled):
+    case, receipt, hana = handled
+    witness = minutes_added(hana, case, "witness_interview", "The witness saw them leave.")
+    edited = hana.post(
+        f"/cases/{case.public_id}/minutes/{witness.id}/",
+        {
+            "kind": "reporter_meeting",
+            "held_at": "2026-11-20T10:00",
+            "attendees": "Hana Quill, the witness",
+            "text": "The witness saw them leave.",
+            "version": str(witness.version),
+        },
+    )
+    assert edited.status_code == 400
+    assert "write new minutes instead" in html.unescape(edited.content.decode())
+    assert Minutes.objects.get(pk=witness.pk).kind == "witness_interview"
+    her = reporter_signed_in(receipt).get("/report/status/").content.decode()
+    assert "The witness saw them leave." not in her

@@ -62,7 +62,8 @@ def found(case: Case, author: User, accused: Person) -> Finding:
         case_key=key,
         record=finding,
         data={
-            "reasoning": "Odile Brenner heard the comments twice; mira castell kept notes.",
+            "reasoning": "Odile Brenner heard the comments twice; mira castell kept notes."
+            " Odile said so again, and Ms Castell told my team lead.",
             "sanctions": "A final written warning.",
             "evidence_ids": [],
         },

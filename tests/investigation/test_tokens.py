@@ -23,7 +23,7 @@ from ombud.directory import roles
 from ombud.directory.models import User
 from ombud.directory.services import person_deactivate, role_revoke
 from ombud.investigation.models import ApiToken
-from ombud.investigation.tokens import token_create
+from ombud.investigation.tokens import token_create, tokens_expired_erase
 from tests.access.reports import against
 from tests.access.test_vault import private_of, signed_in
 from tests.conftest import ACTOR, PASSWORD, code_for
@@ -163,6 +163,12 @@ def test_an_expired_token_gets_401(cast):
         assert reads(token, case) == 401
         page = signed_in(cast.handler).get("/accounts/tokens/").content.decode()
         assert "Expired" in page
+        # The worker erases its wrapped key: the old text and a later copy of the
+        # database (with the pepper) unwrap nothing.
+        assert ApiToken.objects.get().wrapped_private_key
+        assert tokens_expired_erase() == 1
+        assert bytes(ApiToken.objects.get().wrapped_private_key) == b""
+        assert reads(token, case) == 401
 
 
 def test_an_expiry_pushed_back_in_the_database_opens_nothing(cast):

@@ -309,12 +309,17 @@ def accused_notice_sent(
     told_at = told_at or now
     if told_at > now + dt.timedelta(minutes=5):
         raise ValidationError({"told_at": _("He cannot have been told in the future.")})
+    if told_at < case.created_at - dt.timedelta(days=1):
+        raise ValidationError({"told_at": _("He cannot have been told before the report came in.")})
     if respond_by is None:
         respond_by = window_end(
             told_at, RESPONSE_WINDOW, country=settings.OMBUD_COUNTRY, tz=settings.TIME_ZONE
         )
     if respond_by <= told_at:
         raise ValidationError({"respond_by": _("The answer is due after he was told.")})
+    if respond_by < now:
+        # A due date already past would escalate the case at the next sweep.
+        raise ValidationError({"respond_by": _("Give him until today at the earliest.")})
     with transaction.atomic():
         changed = AccusedNotice.objects.filter(
             pk=notice.pk, version=version, state=AccusedNotice.State.REVIEWED

@@ -15,6 +15,10 @@ class InvestigationConfig(AppConfig):
         from ombud.cases.workflow import closing_check
         from ombud.investigation import signals  # noqa: F401 - connects the receivers
         from ombud.investigation.allegations import closing_needs_findings
+        from ombud.investigation.tokens import tokens_expired_erase
+        from ombud.operations.worker import periodic_duty
 
         # A case closes only with a finding on every open allegation, or a reason.
         closing_check(closing_needs_findings)
+        # An expired token's wrapped key is erased by the worker.
+        periodic_duty(tokens_expired_erase)

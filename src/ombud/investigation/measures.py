@@ -60,6 +60,11 @@ def _too_long(errors: dict[str, list[str]], name: str, value: str, limit: int) -
         errors.setdefault(name, []).append(_("At most %(max)d characters.") % {"max": limit})
 
 
+# A measure's dates lie within ten years: a date typed as 9999-12-31 is a slip, and
+# its review could not even be given a due time.
+HORIZON_DAYS = 3653
+
+
 def _dates_checked(
     errors: dict[str, list[str]],
     starts_on: dt.date,
@@ -68,6 +73,12 @@ def _dates_checked(
     *,
     new_review: bool,
 ) -> None:
+    horizon = today() + dt.timedelta(days=HORIZON_DAYS)
+    for field, day in (("starts_on", starts_on), ("review_on", review_on), ("ends_on", ends_on)):
+        if day is not None and day > horizon:
+            errors.setdefault(field, []).append(_("Give a date within the next ten years."))
+    if errors:
+        return
     if ends_on is not None and ends_on < starts_on:
         errors.setdefault("ends_on", []).append(
             _("The end cannot come before the start (%(start)s).")

@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.debug import sensitive_variables
 
@@ -99,6 +101,17 @@ def minutes_edit(
         if minutes.version != version:
             raise MinutesStale
         was_hers = minutes.kind in Minutes.FOR_REPORTER
+        if was_hers != (kind in Minutes.FOR_REPORTER):
+            # A witness's statement put on the reporter's page by a change of kind, or
+            # her meeting taken from her: neither is an edit, and both need their own.
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "Minutes of a meeting with the reporter stay hers, and other "
+                        "minutes never become hers: write new minutes instead."
+                    )
+                }
+            )
         minutes.version += 1
         minutes.kind, minutes.held_at = kind, held_at
         minutes.body = seal_json(

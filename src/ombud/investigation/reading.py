@@ -651,8 +651,9 @@ class EvidenceView:
 class EvidenceCheck:
     """The file against the SHA-256 recorded when it arrived. ``problem`` says what
     failed: "changed" (it opens, but is not the file that arrived), "damaged" (it does
-    not open: its stored copy was altered), "record" (the item's own record does not
-    open) or "" when it passed; "" with ``checked`` False for an item without a file."""
+    not open: its stored copy was altered), "missing" (a file arrived and is gone),
+    "record" (the item's own record does not open) or "" when it passed; "" with
+    ``checked`` False for an item without a file."""
 
     checked: bool
     problem: str
@@ -731,6 +732,10 @@ def _checked_file(
     if not view.opened:
         return EvidenceCheck(checked=True, problem="record"), None
     if item.file is None:
+        if view.sha256 or _recorded_fingerprint(case, item):
+            # Its record (or the audit log) says a file arrived: it was removed where
+            # it is kept, which needs no key, and must not pass for a physical item.
+            return EvidenceCheck(checked=True, problem="missing"), None
         return EvidenceCheck(checked=False, problem=""), None
     try:
         data = record_open(case=case, case_key=case_key, record=item, field="file")

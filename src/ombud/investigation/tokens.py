@@ -173,6 +173,19 @@ def tokens_revoke_for(*, actor: User | str, user_id: int, reason: str) -> int:
     return sum(_revoke(actor=actor, token=token, reason=reason) for token in standing)
 
 
+def tokens_expired_erase(now: datetime.datetime | None = None) -> int:
+    """The wrapped keys of tokens that have expired are erased (a duty of the worker):
+    an old token's text and a later copy of the database, with the pepper, must not
+    unwrap its owner's key. The rows stay, so the page still lists them as expired.
+    Returns how many were erased."""
+    now = now or timezone.now()
+    return (
+        ApiToken.objects.filter(expires_at__lte=now)
+        .exclude(wrapped_private_key=b"")
+        .update(wrapped_private_key=b"")
+    )
+
+
 @sensitive_variables()
 def token_authenticate(text: str) -> TokenAccess:
     """The user a token acts for and her private key, or TokenRefused (the same for

@@ -176,6 +176,12 @@ def measure_detail(request: HttpRequest, public_id: str, measure_id: uuid.UUID) 
             status = 400
         elif form.is_valid():
             data = form.cleaned_data
+            # The version her page showed: the service refuses a change made on an
+            # older page instead of writing over what she has not seen.
+            try:
+                view.measure.version = int(request.POST.get("version", ""))
+            except ValueError:
+                view.measure.version = 0
             try:
                 if action == "review":
                     measure_review(

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -196,6 +197,11 @@ def minutes_edit_page(request: HttpRequest, public_id: str, minutes_id: uuid.UUI
             version=form.cleaned_data["version"],
             **_fields(form),
         )
+    except ValidationError as refused:
+        for field, problems in refused.message_dict.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+        return _page(request, public_id, form, editing=minutes_id, status=400)
     except MinutesStale:
         form.add_error(
             None,

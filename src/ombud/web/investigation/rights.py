@@ -140,11 +140,31 @@ def _names_to_hide(request: HttpRequest, case: Case) -> dict[str, str]:
         case_parties__case=case, case_parties__role=Party.Role.WITNESS
     ):
         hide.setdefault(person.name, witness)
+    for person in Person.objects.filter(
+        case_parties__case=case, case_parties__role=Party.Role.WITNESS
+    ):
+        for value in (person.email, person.phone):
+            if value:
+                hide.setdefault(value, witness)
     if report.identity.employee_id:
         named = Person.objects.filter(employee_id=report.identity.employee_id).first()
         if named is not None:
-            hide.setdefault(named.name, reporter)
-            hide.setdefault(named.email, reporter)
+            for value in (named.name, named.email, named.phone):
+                if value:
+                    hide.setdefault(value, reporter)
+    # "Odile said…", "Ms Castell": each part of a name goes too (the longest first,
+    # so whole names are replaced before their parts).
+    for name, stand_in in list(hide.items()):
+        if "@" in name or any(ch.isdigit() for ch in name):
+            continue
+        for part in name.split():
+            if len(part) >= 3:
+                hide.setdefault(part, stand_in)
+    # Whom she told before ("my team lead"): as she wrote it, whole.
+    told = _("[someone she told]")
+    for prior in report.prior_reports:
+        if prior.to:
+            hide.setdefault(prior.to, told)
     return hide
 
 
