@@ -10,8 +10,8 @@ judged by the token alone; a bad one is never saved by a session beside it. A
 session's writes must carry the CSRF token, as the pages' forms do; a token's need
 none (no browser sends it on its own).
 
-The investigation's other endpoints (allegations, minutes, evidence, measures,
-findings) join ``router`` here, or in modules that add to it."""
+The investigation's endpoints (allegations with their findings, minutes, evidence,
+measures) join ``router`` from ``ombud.api.staff_investigation``."""
 
 # No "from __future__ import annotations": django-ninja reads the annotations at import.
 
