@@ -36,7 +36,7 @@ from ombud.access.reading import (
 )
 from ombud.access.selectors import reading_permission
 from ombud.api.schemas import Error, Strict
-from ombud.api.staff import StaffAccess, router
+from ombud.api.staff import StaffAccess, locked_detail, not_confirmed_detail, router
 from ombud.cases.models import Case
 from ombud.cases.report import FILE_BYTES_MAX
 from ombud.investigation.evidence import evidence_add
@@ -72,12 +72,9 @@ def _through_door(opening: Callable[[], T]) -> T | Status[Any]:
     try:
         return opening()
     except CaseNotConfirmed:
-        return Status(
-            409,
-            {"detail": _("Say on the case page whether you have a conflict before reading it.")},
-        )
+        return Status(409, {"detail": not_confirmed_detail()})
     except CaseLocked:
-        return Status(409, {"detail": _("Your key does not open this case yet.")})
+        return Status(409, {"detail": locked_detail()})
 
 
 def _for_action(request: HttpRequest, public_id: str) -> tuple[Case, bytes] | Status[Any]:
