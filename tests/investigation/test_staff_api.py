@@ -393,3 +393,46 @@ def test_the_openapi_schema_describes_the_investigation_routes_and_the_bearer_sc
     assert "post" in paths[base + "minutes"] and "post" in paths[base + "evidence"]
     assert "multipart/form-data" in paths[base + "evidence"]["post"]["requestBody"]["content"]
     assert schema["components"]["securitySchemes"]["StaffAuth"]["scheme"] == "bearer"
+
+
+def test_the_api_lists_cost_the_same_queries_however_many_records(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = against("C004")
+    hana = opened(cast.handler, case)
+    token = api(token_of(cast.handler))
+    token.get("/api/v1/staff/cases")  # the token's use entry of the day, once
+
+    def queries() -> dict[str, int]:
+        counts = {}
+        for what in READS:
+            with CaptureQueriesContext(connection) as captured:
+                assert token.get(url(case, what)).status_code == 200
+            counts[what] = len(captured)
+        return counts
+
+    def more(number: int) -> None:
+        for index in range(number):
+            assert post_minutes(token, case, kind="witness_interview").status_code == 201
+            assert post_evidence(token, case, data=FILE + str(index).encode()).status_code == 201
+            hana.post(
+                f"/cases/{case.public_id}/measures/",
+                {"kind": "travel", "applies_to": "Jonas", "starts_on": TODAY.isoformat()},
+            )
+            hana.post(
+                f"/cases/{case.public_id}/allegations/",
+                {
+                    "action": "add",
+                    "name": f"Guest {index}",
+                    "category": "sexual_harassment",
+                    "summary": "He was there.",
+                },
+            )
+
+    more(1)
+    few = queries()
+    more(3)
+    many = queries()
+    assert Minutes.objects.filter(case=case).count() == Allegation.objects.count() == 4
+    assert many == few
