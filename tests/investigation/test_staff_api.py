@@ -436,3 +436,27 @@ def test_the_api_lists_cost_the_same_queries_however_many_records(cast):
     many = queries()
     assert Minutes.objects.filter(case=case).count() == Allegation.objects.count() == 4
     assert many == few
+
+
+def test_minutes_of_her_meeting_added_through_the_api_reach_her_and_her_confirmation_reads_back(
+    cast,
+):
+    from tests.intake.helpers import reporter_signed_in
+    from tests.investigation.test_minutes import answer_form, reported
+
+    case, receipt = reported()
+    opened(cast.handler, case)
+    token = api(token_of(cast.handler))
+    assert post_minutes(token, case).status_code == 201
+    minutes = Minutes.objects.get(case=case)
+
+    her = reporter_signed_in(receipt)
+    page = her.get("/report/status/").content.decode()
+    assert "Marker-api-minutes-8d2b" in page
+    answered = her.post(
+        "/report/status/minutes/", {**answer_form(page, minutes), "action": "confirm"}
+    )
+
+    assert answered.status_code == 302
+    listed = token.get(url(case, "minutes")).json()["minutes"]
+    assert [(one["id"], one["status"]) for one in listed] == [(str(minutes.id), "confirmed")]
