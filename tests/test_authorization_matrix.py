@@ -169,6 +169,10 @@ CLASSIFICATION: dict[str, Callable[[str], str]] = {
     "api/v1/reporter/attachments": receipt_holder,
     "api/v1/staff/cases": _staff_api(None),
     "api/v1/staff/cases/<public_id>": _staff_api(READERS),
+    "api/v1/staff/cases/<public_id>/allegations": _staff_api(READERS),
+    "api/v1/staff/cases/<public_id>/minutes": _staff_api(READERS),
+    "api/v1/staff/cases/<public_id>/evidence": _staff_api(READERS),
+    "api/v1/staff/cases/<public_id>/measures": _staff_api(READERS),
     "api/v1/": lambda actor: NOT_FOUND,  # django-ninja's root: nothing there
 }
 # Django's admin: the administrators' own site, whatever the page.
@@ -389,17 +393,24 @@ def test_the_staff_api_with_tokens_reaches_what_their_owners_reach(cast, story):
         "expired (the level's handler)": UNAUTHORISED,
     }
     wrong = []
+    case_paths = [
+        f"/api/v1/staff/cases/{case.public_id}",
+        *(
+            f"/api/v1/staff/cases/{case.public_id}/{what}"
+            for what in ("allegations", "minutes", "evidence", "measures")
+        ),
+    ]
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=2)):
         for who, text in tokens.items():
             for path, rule in (
                 ("/api/v1/staff/cases", UNAUTHORISED if "expired" in who else OK),
-                (f"/api/v1/staff/cases/{case.public_id}", expected.get(who, NOT_FOUND)),
+                *((path, expected.get(who, NOT_FOUND)) for path in case_paths),
             ):
                 got = _outcome(Client(), Client(HTTP_AUTHORIZATION=f"Bearer {text}").get(path))
                 if got != rule:
                     wrong.append(f"{path} with the token of {who}: {got}, expected {rule}")
-    # A revoked token: 401 on both, its owner's level notwithstanding.
-    for path in ("/api/v1/staff/cases", f"/api/v1/staff/cases/{case.public_id}"):
+    # A revoked token: 401 on every path, its owner's level notwithstanding.
+    for path in ("/api/v1/staff/cases", *case_paths):
         response = Client(HTTP_AUTHORIZATION=f"Bearer {revoked.text}").get(path)
         if response.status_code != 401:
             wrong.append(f"{path} with a revoked token: {response.status_code}")

@@ -21,6 +21,7 @@ from ninja.security.http import HttpAuthBase
 from ombud.access.reading import reporter_case_content
 from ombud.access.recovery import recovery_key_exists
 from ombud.api import schemas as s
+from ombud.api import staff_investigation  # noqa: F401 - adds its routes to the staff router
 from ombud.api.staff import CsrfRefused
 from ombud.api.staff import router as staff_router
 from ombud.cases.models import Message

@@ -10,8 +10,8 @@ judged by the token alone; a bad one is never saved by a session beside it. A
 session's writes must carry the CSRF token, as the pages' forms do; a token's need
 none (no browser sends it on its own).
 
-The investigation's other endpoints (allegations, minutes, evidence, measures,
-findings) join ``router`` here, or in modules that add to it."""
+The investigation's endpoints (allegations with their findings, minutes, evidence,
+measures) join ``router`` from ``ombud.api.staff_investigation``."""
 
 # No "from __future__ import annotations": django-ninja reads the annotations at import.
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -36,6 +37,16 @@ from ombud.investigation.tokens import TokenRefused, token_authenticate
 from ombud.web.cases.views import INBOX_PAGE, SEALED, InboxKey
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def not_confirmed_detail() -> str:
+    """The 409 before she said, on the case page, that she has no conflict."""
+    return _("say on the case page whether you have a conflict before reading it")
+
+
+def locked_detail() -> str:
+    """The 409 while her key does not open the case."""
+    return _("your key does not open this case yet")
 
 
 @dataclass(frozen=True)
@@ -238,11 +249,9 @@ def staff_case(request: HttpRequest, public_id: str) -> Status[Any] | dict[str, 
     try:
         reading = case_read(user=access.user, public_id=public_id, private=access.private)
     except CaseNotConfirmed:
-        return Status(
-            409, {"detail": "say on the case page whether you have a conflict before reading it"}
-        )
+        return Status(409, {"detail": not_confirmed_detail()})
     except CaseLocked:
-        return Status(409, {"detail": "your key does not open this case yet"})
+        return Status(409, {"detail": locked_detail()})
     case, content = reading.case, reading.content
     return {
         "public_id": case.public_id,

@@ -86,9 +86,10 @@ def megabytes(size: int, *, up: bool = False) -> str:
 
 
 def files_accepted(
-    request: HttpRequest, already: int = 0, used: int = 0
+    request: HttpRequest, already: int = 0, used: int = 0, *, field: str = "files"
 ) -> tuple[list[Accepted], list[str]]:
-    """Check and clean the uploaded files; (accepted, one error message per refused file).
+    """Check and clean the uploaded files (those of the form field ``field``);
+    (accepted, one error message per refused file).
 
     ``already`` files of ``used`` bytes are in the draft: together with these
     they may number FILES_MAX and add up to `draft_bytes_max`.
@@ -97,7 +98,7 @@ def files_accepted(
     errors: list[str] = []
     budget = draft_bytes_max()
     limits = cleaning_limits()
-    for upload in request.FILES.getlist("files"):
+    for upload in request.FILES.getlist(field):
         if already + len(accepted) >= FILES_MAX:
             errors.append(
                 _("“%(name)s” was not added: at most %(max)d files can go with one report.")
