@@ -751,6 +751,41 @@ def _checked_file(
     return EvidenceCheck(checked=True, problem="", actual_sha256=actual), data
 
 
+@sensitive_variables()
+def _item_opened(
+    user: User,
+    public_id: str,
+    private: bytes | None,
+    evidence_id: uuid.UUID,
+    action: str,
+    custody: str,
+) -> tuple[Case, Evidence, EvidenceView, EvidenceCheck, bytes | None]:
+    """One item opened for a view or a download: its read entry and custody line, its
+    file checked, and a failed check recorded, in one transaction."""
+    _evidence_item(user, public_id, evidence_id)
+    with transaction.atomic():
+        case, case_key = case_open_to_read(
+            user=user,
+            public_id=public_id,
+            private=private,
+            action=action,
+            evidence=str(evidence_id),
+        )
+        item = _one(case, evidence_id)
+        custody_record(actor=user, case=case, item=item, action=custody)
+        view = _evidence_view(case, case_key, item, False)
+        check, data = _checked_file(case, case_key, item, view)
+        if check.failed:
+            custody_record(
+                actor=user,
+                case=case,
+                item=item,
+                action=CustodyEntry.Action.CHECK_FAILED,
+                problem=check.problem,
+            )
+    return case, item, view, check, data
+
+
 def _flagged(case: Case) -> set[uuid.UUID]:
     return set(
         CustodyEntry.objects.filter(
@@ -797,27 +832,9 @@ def evidence_item_read(
     """One item, its file checked against its SHA-256, and its custody log. The view is
     a line of the log, written with its read entry; a failed check another, with an
     audit entry of its own."""
-    _evidence_item(user, public_id, evidence_id)
-    with transaction.atomic():
-        case, case_key = case_open_to_read(
-            user=user,
-            public_id=public_id,
-            private=private,
-            action=EVIDENCE_VIEWED,
-            evidence=str(evidence_id),
-        )
-        item = _one(case, evidence_id)
-        custody_record(actor=user, case=case, item=item, action=CustodyEntry.Action.VIEWED)
-        view = _evidence_view(case, case_key, item, False)
-        check, _data = _checked_file(case, case_key, item, view)
-        if check.failed:
-            custody_record(
-                actor=user,
-                case=case,
-                item=item,
-                action=CustodyEntry.Action.CHECK_FAILED,
-                problem=check.problem,
-            )
+    case, item, view, check, _data = _item_opened(
+        user, public_id, private, evidence_id, EVIDENCE_VIEWED, CustodyEntry.Action.VIEWED
+    )
     flagged = CustodyEntry.objects.filter(
         evidence=item, action=CustodyEntry.Action.CHECK_FAILED
     ).exists()
@@ -834,27 +851,9 @@ def evidence_file_read(
     *, user: User, public_id: str, private: bytes | None, evidence_id: uuid.UUID
 ) -> EvidenceFile:
     """An item's file, downloaded: checked first; a file that fails is not given."""
-    _evidence_item(user, public_id, evidence_id)
-    with transaction.atomic():
-        case, case_key = case_open_to_read(
-            user=user,
-            public_id=public_id,
-            private=private,
-            action=EVIDENCE_DOWNLOADED,
-            evidence=str(evidence_id),
-        )
-        item = _one(case, evidence_id)
-        custody_record(actor=user, case=case, item=item, action=CustodyEntry.Action.DOWNLOADED)
-        view = _evidence_view(case, case_key, item, False)
-        check, data = _checked_file(case, case_key, item, view)
-        if check.failed:
-            custody_record(
-                actor=user,
-                case=case,
-                item=item,
-                action=CustodyEntry.Action.CHECK_FAILED,
-                problem=check.problem,
-            )
+    _case, _item, view, check, data = _item_opened(
+        user, public_id, private, evidence_id, EVIDENCE_DOWNLOADED, CustodyEntry.Action.DOWNLOADED
+    )
     return EvidenceFile(item=view, check=check, data=data)
 
 

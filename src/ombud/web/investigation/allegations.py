@@ -27,7 +27,7 @@ from ombud.access.selectors import cases_for_user, reading_permission
 from ombud.access.session import session_private_key
 from ombud.cases.models import Case, Category
 from ombud.cases.report import IdentityMode
-from ombud.directory.models import Person, User
+from ombud.directory.models import Person
 from ombud.investigation.allegations import (
     SETTABLE,
     accused_notice_draft,
@@ -42,20 +42,7 @@ from ombud.investigation.allegations import (
 )
 from ombud.investigation.models import AccusedNotice, Allegation, Finding
 from ombud.investigation.reading import allegations_read
-from ombud.web.investigation.common import WRITERS
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # login_required runs first
-        raise Http404
-    return request.user
-
-
-def _version(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("version", "0"))
-    except ValueError:
-        return 0
+from ombud.web.investigation.common import WRITERS, posted_version, staff_user
 
 
 def _page(
@@ -66,13 +53,13 @@ def _page(
 ) -> HttpResponse:
     try:
         reading = allegations_read(
-            user=_user(request), public_id=public_id, private=session_private_key(request)
+            user=staff_user(request), public_id=public_id, private=session_private_key(request)
         )
     except CaseNotConfirmed as refused:
         return redirect("cases:detail", public_id=refused.case.public_id)
     except CaseLocked as refused:
         return render(request, "cases/locked.html", {"case": refused.case}, status=409)
-    user = _user(request)
+    user = staff_user(request)
     typed: Any = request.POST if errors else {}
     failed = (typed.get("action", ""), typed.get("target", "")) if errors else ("", "")
     rows = []
@@ -186,9 +173,9 @@ def _day(text: str, field: str, *, end: bool) -> dt.datetime | None:
 
 def _act(request: HttpRequest, case: Case, case_key: bytes) -> str:
     """Do what the form asks; the message to show once it is done."""
-    user = _user(request)
+    user = staff_user(request)
     action = request.POST.get("action", "")
-    version = _version(request)
+    version = posted_version(request)
     if reading_permission(user=user, case=case) not in WRITERS:
         raise ValidationError(_("Only the case's current level and investigators do this."))
     if action == "add":
@@ -278,7 +265,7 @@ def allegations_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return _page(request, public_id)
     try:
         case, case_key = case_open_for_action(
-            user=_user(request), public_id=public_id, private=session_private_key(request)
+            user=staff_user(request), public_id=public_id, private=session_private_key(request)
         )
     except CaseNotConfirmed as refused:
         return redirect("cases:detail", public_id=refused.case.public_id)
@@ -290,6 +277,6 @@ def allegations_page(request: HttpRequest, public_id: str) -> HttpResponse:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _page(request, case.public_id, errors=errors, status=400)
     messages.success(request, done)
-    if not cases_for_user(_user(request)).filter(pk=case.pk).exists():
+    if not cases_for_user(staff_user(request)).filter(pk=case.pk).exists():
         return redirect("cases:inbox")  # she linked someone that keeps her away
     return redirect("cases:allegations", public_id=case.public_id)

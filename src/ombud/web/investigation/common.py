@@ -4,6 +4,9 @@ with the read entry when it shows anything, or send her where she must go instea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -17,6 +20,8 @@ from ombud.access.selectors import reading_permission
 from ombud.access.session import session_private_key
 from ombud.cases.models import Case
 from ombud.directory.models import User
+
+T = TypeVar("T")
 
 
 def staff_user(request: HttpRequest) -> User:
@@ -65,3 +70,22 @@ def opened_for_action(request: HttpRequest, public_id: str) -> tuple[Case, bytes
     if reading_permission(user=user, case=case) not in WRITERS:
         raise Http404
     return case, case_key
+
+
+def through_door(request: HttpRequest, opening: Callable[[], T]) -> T | HttpResponse:
+    """What ``opening`` (a reader behind the door) returns, or the page to go to
+    instead: the case page (which asks about conflicts first) or the locked-key page."""
+    try:
+        return opening()
+    except CaseNotConfirmed as refused:
+        return redirect("cases:detail", public_id=refused.case.public_id)
+    except CaseLocked as refused:
+        return render(request, "cases/locked.html", {"case": refused.case}, status=409)
+
+
+def posted_version(request: HttpRequest) -> int:
+    """The version of the record the page showed (0 when missing: matches none)."""
+    try:
+        return int(request.POST.get("version", "0"))
+    except ValueError:
+        return 0

@@ -10,7 +10,6 @@ import io
 import json
 import uuid
 import zipfile
-from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -26,8 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ombud.access.reading import (
-    CaseLocked,
-    CaseNotConfirmed,
     case_attachment_read,
     case_open_for_action,
 )
@@ -36,7 +33,6 @@ from ombud.access.session import session_private_key
 from ombud.cases.models import Case
 from ombud.cases.report import FILE_BYTES_MAX
 from ombud.crypto.aead import DecryptionFailed
-from ombud.directory.models import User
 from ombud.intake.attachments import Accepted
 from ombud.investigation.evidence import DESCRIPTION_MAX, SOURCE_MAX, evidence_add
 from ombud.investigation.reading import (
@@ -46,7 +42,7 @@ from ombud.investigation.reading import (
     evidence_list_read,
 )
 from ombud.web.intake.views import files_accepted, megabytes
-from ombud.web.investigation.common import WRITERS
+from ombud.web.investigation.common import WRITERS, staff_user, through_door
 
 T = TypeVar("T")
 
@@ -64,23 +60,6 @@ class EvidenceForm(forms.Form):
     physical = forms.BooleanField(
         label=gettext_lazy("A physical item, without a file (kept elsewhere)"), required=False
     )
-
-
-def staff_user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # login_required runs first
-        raise Http404
-    return request.user
-
-
-def through_door(request: HttpRequest, opening: Callable[[], T]) -> T | HttpResponse:
-    """What ``opening`` returns, or the page to go to instead: the case page (which
-    asks about conflicts first) or the locked-key page."""
-    try:
-        return opening()
-    except CaseNotConfirmed as refused:
-        return redirect("cases:detail", public_id=refused.case.public_id)
-    except CaseLocked as refused:
-        return render(request, "cases/locked.html", {"case": refused.case}, status=409)
 
 
 def _list_page(

@@ -30,7 +30,7 @@ from ombud.investigation.measures import (
 )
 from ombud.investigation.models import Measure
 from ombud.investigation.reading import measures_read
-from ombud.web.investigation.evidence import WRITERS, staff_user, through_door
+from ombud.web.investigation.common import WRITERS, staff_user, through_door
 
 DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -36,7 +36,12 @@ from ombud.investigation.rights import (
     appeal_record,
     ladder_position,
 )
-from ombud.web.investigation.common import opened_for_action, opened_to_read, staff_user
+from ombud.web.investigation.common import (
+    opened_for_action,
+    opened_to_read,
+    posted_version,
+    staff_user,
+)
 from ombud.web.investigation.pdf import document_pdf
 
 
@@ -104,13 +109,6 @@ def _uuid(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         return uuid.UUID(int=0)
-
-
-def _version(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("version", "0"))
-    except ValueError:
-        return 0
 
 
 def _names_to_hide(request: HttpRequest, case: Case) -> dict[str, str]:
@@ -202,7 +200,7 @@ def _act(request: HttpRequest, case: Case, case_key: bytes) -> str:
             case=case,
             case_key=case_key,
             appeal=appeal,
-            version=_version(request),
+            version=posted_version(request),
             decision=request.POST.get("decision", ""),
             reasoning=request.POST.get("reasoning", ""),
             grounds=grounds,
@@ -238,7 +236,7 @@ def _act(request: HttpRequest, case: Case, case_key: bytes) -> str:
             case=case,
             case_key=case_key,
             request=access,
-            version=_version(request),
+            version=posted_version(request),
             text=request.POST.get("text", ""),
         )
         return _("Saved. A second reader reviews it next.")
@@ -247,12 +245,14 @@ def _act(request: HttpRequest, case: Case, case_key: bytes) -> str:
             actor=user,
             case=case,
             request=access,
-            version=_version(request),
+            version=posted_version(request),
             checked=request.POST.get("checked") == "yes",
         )
         return _("Reviewed: it can be released to him.")
     if action == "release":
-        access_request_release(actor=user, case=case, request=access, version=_version(request))
+        access_request_release(
+            actor=user, case=case, request=access, version=posted_version(request)
+        )
         return _("Released: download the answer and send it to him.")
     raise ValidationError(_("Choose what to do."))
 
