@@ -41,7 +41,19 @@ ACKNOWLEDGEMENT = {
 }
 ACCUSED = "Henrik Ostby"  # a directory person of the demo organisation (invented)
 HANDLER = "amara.quenby"  # a handler the demo routes his unit's cases to
+SECOND = "tobias.wrenfield"  # the other handler: the second reader of the outcome
 AUDITOR = "idris.halloway"
+# The investigation, in the handler's language: what she writes.
+PLAN = {"en": "Interview her, him and the night shift.", "zh-hans": "询问她、他和夜班同事。"}
+GUEST = {"en": "A supplier's driver, there that night", "zh-hans": "当晚在场的一名供应商司机"}
+MEETING = {
+    "en": "We met in the small room. She told us how the door of the cold store was blocked.",
+    "zh-hans": "我们在小会议室见面。她讲述了冷库的门是如何被堵住的。",
+}
+OUTCOME_TEXT = {
+    "en": "What you told us about the cold store was found to be true.",
+    "zh-hans": "经调查，您所讲述的冷库一事属实。",
+}
 
 
 @dataclass
@@ -169,6 +181,7 @@ def test_the_story_walked_by_a_reporter_a_handler_and_the_auditor(browser, demo)
         page.get_by_role("button", name=t("Acknowledge, with a message to the reporter")).click()
     expect(page.locator(".messages")).to_be_visible()  # the transition is confirmed
     handler.shot("07-case.png")
+    _investigate(browser, demo, handler, receipt)
     page.context.close()
 
     # The auditor reads the case's own trail, as sentences.
@@ -188,3 +201,107 @@ def test_the_story_walked_by_a_reporter_a_handler_and_the_auditor(browser, demo)
     auditor.shot("08-audit-trail.png")
     assert reporter.csp_violations + handler.csp_violations + auditor.csp_violations == []
     page.context.close()
+
+
+def _investigate(browser: Browser, demo: Demo, handler: Walk, receipt: str) -> None:
+    """The investigation, from the case page to the written outcome she reads: two
+    allegations (him, and a supplier's driver there that night), a suspension with a
+    review date, minutes of a meeting she confirms from her page, findings, and an
+    outcome a second handler approves."""
+    t, language, page = demo.t, demo.language, handler.page
+    page.get_by_label(t("Severity")).select_option("high")
+    page.get_by_label(t("Plan (an internal note)")).fill(PLAN[language])
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Triage: severity, category and a plan")).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Start (or resume) the investigation")).click()
+    case_url = page.url
+    investigation = page.get_by_role("navigation", name=t("Investigation"))
+
+    def go(link: str) -> None:
+        page.goto(case_url)
+        with page.expect_navigation():
+            investigation.get_by_role("link", name=t(link)).click()
+
+    go("Allegations, the accused's side and findings")
+    page.get_by_label(
+        t("The accused, among the people of the directory this case names")
+    ).select_option(label=f"{ACCUSED} (Q0016)")
+    page.get_by_label(t("What is alleged")).select_option("sexual_harassment")
+    page.get_by_label(t("The allegation, in a few sentences")).fill(HER_WORDS[language])
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Add the allegation")).click()
+    page.get_by_label(t("Or someone outside the directory (a client, a guest): who they are")).fill(
+        GUEST[language]
+    )
+    page.get_by_label(t("What is alleged")).select_option("bullying")
+    page.get_by_label(t("The allegation, in a few sentences")).fill(WHEN[language])
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Add the allegation")).click()
+
+    go("Interim measures")
+    page.get_by_label(t("Kind of measure")).select_option("suspension")
+    page.get_by_label(t("Whom it applies to (one or several people)")).fill(ACCUSED)
+    page.get_by_label(t("Starts on")).fill("2026-11-26")
+    page.get_by_label(t("Review by (a deadline, escalated if missed)")).fill("2026-12-10")
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Record the measure")).click()
+    expect(page.locator("main")).to_contain_text(t("Suspension"))
+
+    go("Minutes of interviews and meetings")
+    page.get_by_label(t("Kind")).select_option("reporter_meeting")
+    page.get_by_label(t("Held on")).fill("2026-11-26T10:00")
+    page.get_by_label(t("Who was there")).fill("Amara Quenby")
+    page.locator("#id_text").fill(MEETING[language])  # labelled "Minutes", as the page is
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Add the minutes")).click()
+
+    # She reads the minutes on her page, with JavaScript off, and confirms them.
+    reporter = _tab(browser, demo, javascript=False)
+    mine = reporter.page
+    mine.goto(demo.url + "/report/status/")
+    mine.get_by_label(t("Your receipt")).fill(receipt)
+    mine.get_by_role("button", name=t("Open my report")).click()
+    expect(mine.locator("#minutes")).to_contain_text(MEETING[language])
+    with mine.expect_navigation():
+        mine.get_by_role("button", name=t("Confirm these minutes")).click()
+    go("Minutes of interviews and meetings")
+    expect(page.locator("main")).to_contain_text(t("Confirmed by the reporter"))
+
+    # Findings on both, then the case moves on to "findings".
+    go("Allegations, the accused's side and findings")
+    for accused, outcome in ((ACCUSED, "substantiated"), (GUEST[language], "inconclusive")):
+        named = page.get_by_role("heading", level=2, name=re.compile(re.escape(accused)))
+        allegation = page.get_by_role("region").filter(has=named)
+        allegation.get_by_label(t("Outcome"), exact=True).select_option(outcome)
+        allegation.get_by_label(t("Reasoning: what was found and why")).fill(MEETING[language])
+        with page.expect_navigation():
+            allegation.get_by_role("button", name=t("Record the finding")).click()
+    page.goto(case_url)
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Findings written")).click()
+
+    # The written outcome: drafted, approved by the second handler, published.
+    go("Written outcome for the reporter")
+    page.get_by_label(t("The outcome, as the reporter will read it")).fill(OUTCOME_TEXT[language])
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Save the draft")).click()
+    second = _tab(browser, demo)
+    _sign_in(second, demo, SECOND)
+    second.page.goto(case_url)
+    with second.page.expect_navigation():
+        second.page.get_by_role("button", name=t("I have no conflict: open the case")).click()
+    second.page.goto(case_url + "outcome/")
+    with second.page.expect_navigation():
+        second.page.get_by_role("button", name=t("I have read it: approve this version")).click()
+    second.page.context.close()
+    page.reload()
+    with page.expect_navigation():
+        page.get_by_role("button", name=t("Publish to the reporter")).click()
+
+    mine.reload()
+    expect(mine.get_by_role("heading", name=t("The outcome of your report"))).to_be_visible()
+    expect(mine.locator("main")).to_contain_text(OUTCOME_TEXT[language])
+    expect(mine.get_by_role("link", name=t("Download it as a PDF"))).to_be_visible()
+    assert reporter.csp_violations == []
+    mine.context.close()

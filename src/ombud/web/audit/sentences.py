@@ -600,6 +600,90 @@ KINDS: dict[str, Kind] = {
         _("Interim measure ended"),
         (S(_("%(actor)s ended an interim measure of case %(case)s")),),
     ),
+    "investigation.case.read": Kind(
+        _("Investigation read"),
+        (S(_("%(actor)s read the investigation of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.minutes.read": Kind(
+        _("Minutes read"),
+        (S(_("%(actor)s read the minutes of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.minutes.added": Kind(
+        _("Minutes added"),
+        (S(_("%(actor)s added minutes to case %(case)s")),),
+    ),
+    "investigation.minutes.edited": Kind(
+        _("Minutes changed"),
+        (S(_("%(actor)s changed minutes of case %(case)s (now version %(version)s)")),),
+    ),
+    "investigation.minutes.confirmed": Kind(
+        _("Minutes confirmed by the reporter"),
+        (S(_("%(actor)s confirmed minutes of case %(case)s, signed (version %(version)s)")),),
+    ),
+    "investigation.minutes.corrections_asked": Kind(
+        _("Corrections to minutes asked"),
+        (S(_("%(actor)s asked for corrections to minutes of case %(case)s")),),
+    ),
+    "intake.reporter.sign_key_set": Kind(
+        _("Reporter's signing key kept"),
+        (S(_("%(actor)s: the key that signs her confirmations was kept for case %(case)s")),),
+    ),
+    "deadlines.deadline.opened": Kind(
+        _("Deadline opened"),
+        (S(_("%(actor)s opened a deadline of case %(case)s, due %(due)s")),),
+    ),
+    "deadlines.deadline.met": Kind(
+        _("Deadline met"),
+        (S(_("%(actor)s met a deadline of case %(case)s")),),
+    ),
+    "deadlines.deadline.cancelled": Kind(
+        _("Deadline no longer needed"),
+        (S(_("%(actor)s set aside a deadline of case %(case)s: no longer needed")),),
+    ),
+    "investigation.outcome.read": Kind(
+        _("Written outcome read"),
+        (S(_("%(actor)s read the written outcome of case %(case)s (%(permission)s)")),),
+    ),
+    "investigation.outcome.drafted": Kind(
+        _("Written outcome drafted"),
+        (S(_("%(actor)s wrote version %(version)s of the outcome of case %(case)s")),),
+    ),
+    "investigation.outcome.reviewed": Kind(
+        _("Written outcome approved"),
+        (S(_("%(actor)s approved version %(version)s of the outcome of case %(case)s")),),
+    ),
+    "investigation.outcome.published": Kind(
+        _("Written outcome published"),
+        (S(_("%(actor)s published the outcome of case %(case)s to the reporter")),),
+    ),
+    "investigation.rights.read": Kind(
+        _("Accused's appeals and requests read"),
+        (S(_("%(actor)s read the accused's appeals and requests of case %(case)s")),),
+    ),
+    "investigation.appeal.recorded": Kind(
+        _("Appeal recorded"),
+        (S(_("%(actor)s recorded an appeal of a finding of case %(case)s")),),
+    ),
+    "investigation.appeal.decided": Kind(
+        _("Appeal decided"),
+        (S(_("%(actor)s decided an appeal of case %(case)s: %(decision)s")),),
+    ),
+    "investigation.access_request.recorded": Kind(
+        _("Data-access request recorded"),
+        (S(_("%(actor)s recorded a data-access request on case %(case)s")),),
+    ),
+    "investigation.access_request.drafted": Kind(
+        _("Data-access answer written"),
+        (S(_("%(actor)s wrote the answer to a data-access request on case %(case)s")),),
+    ),
+    "investigation.access_request.reviewed": Kind(
+        _("Data-access answer approved"),
+        (S(_("%(actor)s approved the answer to a data-access request on case %(case)s")),),
+    ),
+    "investigation.access_request.released": Kind(
+        _("Data-access answer released"),
+        (S(_("%(actor)s released the answer to a data-access request on case %(case)s")),),
+    ),
 }
 
 FALLBACK = (
