@@ -2,7 +2,10 @@
 --language ...` exactly as an organisation starts it: a reporter with JavaScript
 off reports, follows her report, leaves quickly and finds nothing of hers behind
 Back; a handler signs in to her cases, learns whom the case names before anything
-else is opened, and acknowledges it; the auditor reads the case's own trail.
+else is opened, and acknowledges it; she investigates it (two allegations, a
+suspension with a review date, minutes the reporter confirms from her page,
+findings) to a written outcome a second handler approves and the reporter reads;
+the auditor reads the case's own trail, every line a sentence.
 
 Every label is looked up in the language's catalogue, so the walk fails where a
 page says something other than what the translation says. With
