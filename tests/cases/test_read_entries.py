@@ -307,6 +307,9 @@ DOORS = {
     # Shows nothing to anyone: who the reporter is, for a conflict check when a key
     # holder fulfils a pending grant (access.services).
     "case_reporter_for_conflicts",
+    # The reporter's mode alone, for the warning on the accused's notice, on a page
+    # that wrote its read entry first (investigation.reading).
+    "case_reporter_mode",
 }
 
 

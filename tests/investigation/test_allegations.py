@@ -185,18 +185,25 @@ def test_someone_who_cannot_read_the_case_cannot_review_a_notice(cast, story):
         accused_notice_review(actor=story.head_of_ethics, notice=notice, version=notice.version)
 
 
+def reviewed_notice(cast) -> tuple[Case, AccusedNotice]:
+    """A case with an allegation against a guest, and its notice reviewed by a second
+    reader, ready to be recorded as sent."""
+    case = against("C004")
+    key = case_key_of(case, cast.handler)
+    allegation = allegation_add(
+        actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
+        category="other", summary=SUMMARY,
+    )  # fmt: skip
+    notice = accused_notice_draft(
+        actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
+    )
+    accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+    return case, notice
+
+
 def test_a_missed_response_from_the_accused_escalates_the_case(cast, story):
     with time_machine.travel(T0, tick=False):
-        case = against("C004")
-        key = case_key_of(case, cast.handler)
-        allegation = allegation_add(
-            actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
-            category="other", summary=SUMMARY,
-        )  # fmt: skip
-        notice = accused_notice_draft(
-            actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
-        )
-        accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+        case, notice = reviewed_notice(cast)
         accused_notice_sent(
             actor=cast.handler,
             notice=notice,
@@ -219,16 +226,7 @@ def test_a_missed_response_from_the_accused_escalates_the_case(cast, story):
 
 def test_the_response_is_due_in_ten_business_days_and_recording_it_meets_the_deadline(cast):
     with time_machine.travel(T0, tick=False):
-        case = against("C004")
-        key = case_key_of(case, cast.handler)
-        allegation = allegation_add(
-            actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
-            category="other", summary=SUMMARY,
-        )  # fmt: skip
-        notice = accused_notice_draft(
-            actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
-        )
-        accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+        case, notice = reviewed_notice(cast)
         notice = accused_notice_sent(actor=cast.handler, notice=notice, version=notice.version)
     # Two weeks of working days: Wednesday 25 November to Wednesday 9 December.
     assert notice.told_at == T0 and notice.respond_by == dt.datetime(
@@ -585,16 +583,7 @@ def test_the_page_costs_the_same_queries_however_many_allegations_it_shows(cast)
 
 def test_a_notice_told_before_the_report_or_due_already_cannot_force_an_escalation(cast):
     with time_machine.travel(T0, tick=False):
-        case = against("C004")
-        key = case_key_of(case, cast.handler)
-        allegation = allegation_add(
-            actor=cast.handler, case=case, case_key=key, person=None, name="A guest",
-            category="other", summary=SUMMARY,
-        )  # fmt: skip
-        notice = accused_notice_draft(
-            actor=cast.handler, allegation=allegation, case_key=key, disclosed="You are alleged…"
-        )
-        accused_notice_review(actor=cast.unrelated_handler, notice=notice, version=notice.version)
+        case, notice = reviewed_notice(cast)
         for told_at, respond_by in (
             (dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC), None),  # long before the report
             (T0 - dt.timedelta(hours=2), T0 - dt.timedelta(hours=1)),  # due already

@@ -168,6 +168,10 @@ def test_an_expired_token_gets_401(cast):
         assert ApiToken.objects.get().wrapped_private_key
         assert tokens_expired_erase() == 1
         assert bytes(ApiToken.objects.get().wrapped_private_key) == b""
+        erased = AuditEntry.objects.get(action="access.api_token.expired_erased")
+        assert erased.actor == "system:worker" and '"tokens":1' in erased.details
+        assert tokens_expired_erase() == 0  # nothing left to erase, nothing recorded
+        assert AuditEntry.objects.filter(action="access.api_token.expired_erased").count() == 1
         assert reads(token, case) == 401
 
 

@@ -40,7 +40,7 @@ from ombud.access.services import CaseKeyUnavailable, case_key_open
 from ombud.audit.services import audit_record
 from ombud.cases.models import Attachment, Case, CaseNote, Message, Party, TimelineEvent
 from ombud.cases.records import record_context
-from ombud.cases.report import AccusedRelationship, Report
+from ombud.cases.report import AccusedRelationship, IdentityMode, Report
 from ombud.crypto import aead
 from ombud.directory.models import Person, User
 from ombud.integrity import RowTampered, rows_valid
@@ -269,6 +269,16 @@ def case_reporter_for_conflicts(*, case: Case, case_key: bytes) -> Person | None
     if identity.mode == "anonymous" or not identity.employee_id:
         return None
     return Person.objects.filter(employee_id=identity.employee_id).first()
+
+
+@sensitive_variables()
+def case_reporter_mode(*, case: Case, case_key: bytes) -> str:
+    """The reporter's mode alone (anonymous, confidential, named), for a page that
+    already wrote its read entry and must warn about her (the accused's notice);
+    nothing else of the report leaves here."""
+    if case.report is None:
+        return IdentityMode.ANONYMOUS
+    return str(_case_report(case, case_key).identity.mode or IdentityMode.ANONYMOUS)
 
 
 def _opened(*, user: User, public_id: str, private: bytes | None) -> tuple[Case, bytes, Report]:

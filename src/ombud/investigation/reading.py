@@ -21,12 +21,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-from ombud.access.reading import ReporterAccess, case_open_to_read
+from ombud.access.reading import ReporterAccess, case_open_to_read, case_reporter_mode
 from ombud.access.selectors import case_get_for_user
 from ombud.audit.models import AuditEntry
 from ombud.cases.models import Case, Party
 from ombud.cases.records import record_context
-from ombud.cases.report import IdentityMode
 from ombud.cases.reporter_key import reporter_sign_key_of
 from ombud.crypto import aead, signing
 from ombud.crypto.errors import CryptoError, DecryptionFailed
@@ -607,22 +606,10 @@ def allegations_read(*, user: User, public_id: str, private: bytes | None) -> Al
     return AllegationsReading(
         case=case,
         allegations=views,
-        reporter_mode=_reporter_mode(case, case_key),
+        reporter_mode=case_reporter_mode(case=case, case_key=case_key),
         parties=list({person.pk: person for person in parties}.values()),
         evidence=evidence,
     )
-
-
-def _reporter_mode(case: Case, case_key: bytes) -> str:
-    """The reporter's mode alone (anonymous, confidential, named), for the warning on
-    the accused's notice; the rest of the report stays closed."""
-    if case.report is None:
-        return IdentityMode.ANONYMOUS
-    raw = aead.decrypt(
-        case_key, bytes(case.report), record_context(case, "report", case.public_id, 1)
-    )
-    identity = json.loads(raw).get("identity", {})
-    return str(identity.get("mode") or IdentityMode.ANONYMOUS)
 
 
 # Evidence ------------------------------------------------------------------------

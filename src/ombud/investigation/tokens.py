@@ -50,6 +50,7 @@ NAME_MAX = 80
 CREATED = "access.api_token.created"
 REVOKED = "access.api_token.revoked"
 USED = "access.api_token.used"
+EXPIRED_ERASED = "access.api_token.expired_erased"
 
 
 class TokenRefused(Exception):
@@ -179,11 +180,21 @@ def tokens_expired_erase(now: datetime.datetime | None = None) -> int:
     unwrap its owner's key. The rows stay, so the page still lists them as expired.
     Returns how many were erased."""
     now = now or timezone.now()
-    return (
-        ApiToken.objects.filter(expires_at__lte=now)
-        .exclude(wrapped_private_key=b"")
-        .update(wrapped_private_key=b"")
-    )
+    with transaction.atomic():
+        erased = (
+            ApiToken.objects.filter(expires_at__lte=now)
+            .exclude(wrapped_private_key=b"")
+            .update(wrapped_private_key=b"")
+        )
+        if erased:
+            audit_record(
+                actor="system:worker",
+                action=EXPIRED_ERASED,
+                object_type="investigation.apitoken",
+                object_id="",
+                details={"tokens": erased},
+            )
+    return erased
 
 
 @sensitive_variables()

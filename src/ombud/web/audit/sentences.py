@@ -313,6 +313,10 @@ KINDS: dict[str, Kind] = {
         _("API token revoked"),
         (S(_("%(actor)s revoked the API token “%(name)s” of %(subject)s: %(reason)s")),),
     ),
+    "access.api_token.expired_erased": Kind(
+        _("Expired API tokens erased"),
+        (S(_("%(actor)s erased the wrapped keys of %(tokens)s expired API tokens")),),
+    ),
     "access.api_token.used": Kind(
         _("API token used (first use of the day)"),
         (S(_("%(actor)s used the API token “%(name)s”")),),
